@@ -1,0 +1,66 @@
+// The DatasetIndex artifact: what the dataset scan found, one record per readable image.
+
+/** Container format detected from the file's bytes, never from its extension. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp' | 'unknown';
+
+export type Split = 'labelled' | 'unlabelled';
+
+export interface ImageRecord {
+  /** Stable id: the path relative to `data.root`, with forward slashes. */
+  id: string;
+  /** Absolute path on disk. */
+  path: string;
+  split: Split;
+  /** Numeric label from `data.labelled.classes`; -1 for unlabelled images. */
+  label: number;
+  /** Class folder name for labelled images, null for unlabelled. */
+  className: string | null;
+  format: ImageFormat;
+  /** True when the JPEG is progressive (interlaced PNGs too). */
+  progressive: boolean;
+  width: number;
+  height: number;
+  /** Channels as stored (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA). */
+  channels: number;
+  hasAlpha: boolean;
+  /** Palette / indexed colour. */
+  palette: boolean;
+  bytes: number;
+  /** SHA-256 of the file bytes (hex). */
+  sha256: string;
+  /** 64-bit difference hash of the greyscale image, 16 hex digits. */
+  dhash: string;
+  /** Index into DatasetIndex.duplicateGroups, or null when the image has no near-duplicate. */
+  duplicateGroup: number | null;
+}
+
+export type BadFileReason = 'empty' | 'not-an-image' | 'truncated' | 'unreadable';
+
+export interface BadFile {
+  path: string;
+  id: string;
+  split: Split;
+  reason: BadFileReason;
+  detail: string;
+}
+
+export interface DuplicateGroup {
+  /** Ids of the images in the group (at least two). */
+  members: string[];
+  /** Largest pairwise Hamming distance inside the group. */
+  maxDistance: number;
+  /** The group contains labelled and unlabelled images. */
+  spansSplits: boolean;
+  /** The group contains labelled images of two or more classes. */
+  spansClasses: boolean;
+}
+
+export interface DatasetIndex {
+  root: string;
+  classes: Record<string, number>;
+  images: ImageRecord[];
+  badFiles: BadFile[];
+  duplicateGroups: DuplicateGroup[];
+  /** Hamming distance (bits of 64) at or below which two images are near-duplicates. */
+  duplicateThreshold: number;
+}

@@ -1,0 +1,82 @@
+// A stage plugin is a plain object (Rollup-style): a name, a version, the JSON Schema of its `with:`
+// block, the artifact kinds it consumes and produces, and one async `run` — a pure function from named
+// inputs to named outputs (Kedro-style). The runner owns persistence and caching.
+
+import type { ArtifactKind, ArtifactTypes } from '../artifacts/kinds.js';
+import type { DataConfig, RuntimeConfig } from '../config/experiment.js';
+import type { Logger } from '../progress/logger.js';
+import type { ProgressFactory } from '../progress/progress.js';
+import type { TfHandle } from '../tf/types.js';
+import type { Rng } from '../util/rng.js';
+
+/** A JSON Schema object (draft-07 / 2019 subset that ajv understands). */
+export type JsonSchema = { [key: string]: unknown };
+
+/** Port name → artifact kind. */
+export type PortSpec = Record<string, ArtifactKind>;
+
+/** The values bound to a PortSpec. */
+export type PortValues<P extends PortSpec> = { [K in keyof P]: ArtifactTypes[P[K]] };
+
+/** One line of metrics.jsonl: the runner adds the stage id and a timestamp. */
+export type MetricRecord = Record<string, number | string | boolean | null>;
+
+export interface StageContext {
+  /** This stage's id in the experiment. */
+  stageId: string;
+  /** Seed for this stage, derived from the experiment seed and the stage id. */
+  seed: number;
+  /** A stream seeded with `seed`; fork it per purpose (split, init, augment, shuffle). */
+  rng: Rng;
+  logger: Logger;
+  progress: ProgressFactory;
+  /** Loads TensorFlow.js on first call (the configured backend), then returns the same handle. */
+  tf(): Promise<TfHandle>;
+  data: DataConfig;
+  runtime: RuntimeConfig;
+  /** The run folder (runs/<name>/<timestamp>/). */
+  runDir: string;
+  /** A scratch folder private to this stage execution; deleted after the stage. */
+  workDir: string;
+  /** Aborted on SIGINT: check it between batches/epochs and stop at a safe point. */
+  signal: AbortSignal;
+  /** Append a step to metrics.jsonl (tagged with this stage's id). */
+  metric(record: MetricRecord): void;
+}
+
+export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = PortSpec, O extends PortSpec = PortSpec> {
+  /** Package-style name, e.g. "@neuro-ssl/stage-extract". */
+  name: string;
+  /** Bump when outputs for the same config would change: it is part of the cache key. */
+  version: string;
+  description?: string;
+  /** JSON Schema of the `with:` block; defaults in it are filled before `run`. */
+  configSchema: JsonSchema;
+  inputs: I;
+  outputs: O;
+  run(ctx: StageContext, config: C, inputs: PortValues<I>): Promise<PortValues<O>>;
+}
+
+/** Identity helper that gives a plugin object full type inference. */
+export function defineStage<C, I extends PortSpec, O extends PortSpec>(plugin: StagePlugin<C, I, O>): StagePlugin<C, I, O> {
+  return plugin;
+}
+
+/** The shape the runner accepts from a module: default export or a named `plugin` export. */
+export type AnyStagePlugin = StagePlugin<never, PortSpec, PortSpec>;
+
+export function isStagePlugin(value: unknown): value is AnyStagePlugin {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.name === 'string' &&
+    typeof v.version === 'string' &&
+    typeof v.run === 'function' &&
+    typeof v.inputs === 'object' &&
+    v.inputs !== null &&
+    typeof v.outputs === 'object' &&
+    v.outputs !== null &&
+    typeof v.configSchema === 'object' &&
+    v.configSchema !== null
+  );
+}
