@@ -1,0 +1,163 @@
+// Content-addressed stage cache. A stage execution is addressed by the hash of everything that
+// determines its outputs (plugin name + version, resolved config, input artifact hashes, seed); its
+// outputs live in <cacheDir>/stages/<key>/, written to a temp folder first and renamed in one step,
+// so a run killed at any moment leaves either a complete entry or none.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { ArtifactKind, ArtifactTypes } from './kinds.js';
+import { codecFor } from './codecs.js';
+import { stableStringify } from '../util/stable-json.js';
+
+export interface ArtifactRef {
+  kind: ArtifactKind;
+  /** sha256 over the artifact folder's files (names and bytes). */
+  hash: string;
+  /** Folder holding the artifact's files. */
+  path: string;
+}
+
+export interface StageRecord {
+  key: string;
+  stageId: string;
+  plugin: string;
+  version: string;
+  createdAt: string;
+  durationMs: number;
+  outputs: Record<string, ArtifactRef>;
+}
+
+export interface StageKeyParts {
+  plugin: string;
+  version: string;
+  config: unknown;
+  /** input name → artifact hash */
+  inputs: Record<string, string>;
+  seed: number;
+}
+
+export type OutputValues = Record<string, { kind: ArtifactKind; value: unknown }>;
+
+const MANIFEST = 'manifest.json';
+
+export function stageKey(parts: StageKeyParts): string {
+  return createHash('sha256').update(stableStringify(parts)).digest('hex').slice(0, 32);
+}
+
+/** sha256 over the sorted relative file names and contents of a folder. */
+export async function hashDirectory(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        await walk(child);
+      } else {
+        const bytes = await fs.readFile(path.join(dir, child));
+        hash.update(`${child}\0${bytes.length}\0`).update(bytes);
+      }
+    }
+  };
+  await walk('');
+  return hash.digest('hex');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ArtifactStore {
+  readonly stagesDir: string;
+  readonly tmpDir: string;
+
+  constructor(readonly cacheDir: string) {
+    this.stagesDir = path.join(cacheDir, 'stages');
+    this.tmpDir = path.join(cacheDir, 'tmp');
+  }
+
+  entryDir(key: string): string {
+    return path.join(this.stagesDir, key);
+  }
+
+  /** The completed entry for a key, or null. An entry without a readable manifest does not exist. */
+  async lookup(key: string): Promise<StageRecord | null> {
+    try {
+      const record = JSON.parse(await fs.readFile(path.join(this.entryDir(key), MANIFEST), 'utf8')) as StageRecord;
+      return this.withPaths(record);
+    } catch {
+      return null;
+    }
+  }
+
+  /** A fresh private scratch folder inside the cache (same filesystem, so renames are atomic). */
+  async makeTemp(label: string): Promise<string> {
+    const dir = path.join(this.tmpDir, `${process.pid}-${label}-${randomBytes(4).toString('hex')}`);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Removes temp folders left by processes that no longer exist (e.g. a run killed with SIGKILL). */
+  async cleanStaleTemp(): Promise<number> {
+    let removed = 0;
+    const names = await fs.readdir(this.tmpDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = Number.parseInt(name, 10);
+      if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) {
+        await fs.rm(path.join(this.tmpDir, name), { recursive: true, force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Writes the outputs of one stage execution and publishes them under `key` atomically. */
+  async commit(key: string, meta: Omit<StageRecord, 'key' | 'outputs' | 'createdAt'>, outputs: OutputValues): Promise<StageRecord> {
+    const staging = await this.makeTemp(`commit-${meta.stageId}`);
+    try {
+      const refs: Record<string, ArtifactRef> = {};
+      for (const [name, { kind, value }] of Object.entries(outputs)) {
+        const dir = path.join(staging, name);
+        await fs.mkdir(dir);
+        const codec = codecFor(kind);
+        await codec.save(value as never, dir);
+        refs[name] = { kind, hash: await hashDirectory(dir), path: name };
+      }
+      const record: StageRecord = { key, ...meta, createdAt: new Date().toISOString(), outputs: refs };
+      await fs.writeFile(path.join(staging, MANIFEST), `${JSON.stringify(record, null, 2)}\n`);
+      await fs.mkdir(this.stagesDir, { recursive: true });
+      try {
+        await fs.rename(staging, this.entryDir(key));
+      } catch (err) {
+        // Another run published the same key first: identical inputs, so its entry is as good as ours.
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      }
+    } finally {
+      await fs.rm(staging, { recursive: true, force: true });
+    }
+    const published = await this.lookup(key);
+    if (!published) throw new Error(`cache entry ${this.entryDir(key)} could not be written`);
+    return published;
+  }
+
+  async load<K extends ArtifactKind>(ref: ArtifactRef & { kind: K }): Promise<ArtifactTypes[K]> {
+    return codecFor(ref.kind).load(ref.path);
+  }
+
+  /** Manifests store paths relative to the entry so the cache folder can move. */
+  private withPaths(record: StageRecord): StageRecord {
+    const outputs: Record<string, ArtifactRef> = {};
+    for (const [name, ref] of Object.entries(record.outputs)) {
+      outputs[name] = { ...ref, path: path.resolve(this.entryDir(record.key), ref.path) };
+    }
+    return { ...record, outputs };
+  }
+}

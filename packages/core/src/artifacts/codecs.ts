@@ -1,0 +1,161 @@
+// On-disk formats of the artifact kinds. Each codec writes one artifact into an empty folder and
+// reads it back; the store hashes the folder's files, so equal content means equal hash.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import type { ArtifactKind, ArtifactTypes, Figure, FeatureTable, ModelArtifact } from './kinds.js';
+
+export interface ArtifactCodec<K extends ArtifactKind> {
+  kind: K;
+  /** Human description of the format, shown in docs and errors. */
+  format: string;
+  save(value: ArtifactTypes[K], dir: string): Promise<void>;
+  load(dir: string): Promise<ArtifactTypes[K]>;
+  /** Structural check of a value a stage returned: null when fine, else what is wrong. */
+  check(value: unknown): string | null;
+}
+
+type Codecs = { [K in ArtifactKind]: ArtifactCodec<K> };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function jsonCodec<K extends ArtifactKind>(kind: K, file: string, required: string[]): ArtifactCodec<K> {
+  return {
+    kind,
+    format: `JSON (${file})`,
+    async save(value, dir) {
+      await fs.writeFile(path.join(dir, file), `${JSON.stringify(value, null, 2)}\n`);
+    },
+    async load(dir) {
+      return JSON.parse(await fs.readFile(path.join(dir, file), 'utf8')) as ArtifactTypes[K];
+    },
+    check(value) {
+      if (!isObject(value)) return `expected an object, got ${typeof value}`;
+      const missing = required.filter((k) => !(k in value));
+      return missing.length ? `missing field(s) ${missing.join(', ')}` : null;
+    },
+  };
+}
+
+const FEATURES_FILE = 'features.parquet';
+const META_KEY = 'neuro-ssl.meta';
+
+/** Column name of feature j, zero-padded so that columns sort in order in pandas. */
+export function featureColumnName(j: number, dim: number): string {
+  return `f${String(j).padStart(String(dim - 1).length, '0')}`;
+}
+
+const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
+  kind: 'FeatureTable',
+  format: `Parquet (${FEATURES_FILE}: id, path, split, label, f0..f{dim-1} as FLOAT; meta JSON in key-value metadata "${META_KEY}")`,
+  async save(table: FeatureTable, dir) {
+    const n = table.ids.length;
+    const columnData: Parameters<typeof parquetWriteBuffer>[0]['columnData'] = [
+      { name: 'id', data: table.ids, type: 'STRING', nullable: false },
+      { name: 'path', data: table.paths, type: 'STRING', nullable: false },
+      { name: 'split', data: table.splits, type: 'STRING', nullable: false },
+      { name: 'label', data: Int32Array.from(table.labels), type: 'INT32', nullable: false },
+    ];
+    for (let j = 0; j < table.dim; j++) {
+      const col = new Float32Array(n);
+      for (let i = 0; i < n; i++) col[i] = table.values[i * table.dim + j] as number;
+      columnData.push({ name: featureColumnName(j, table.dim), data: col, type: 'FLOAT', nullable: false });
+    }
+    const buffer = parquetWriteBuffer({
+      columnData,
+      kvMetadata: [{ key: META_KEY, value: JSON.stringify({ dim: table.dim, meta: table.meta }) }],
+      createdBy: 'neuro-ssl',
+    });
+    await fs.writeFile(path.join(dir, FEATURES_FILE), new Uint8Array(buffer));
+  },
+  async load(dir) {
+    const file = await asyncBufferFromFile(path.join(dir, FEATURES_FILE));
+    const metadata = await parquetMetadataAsync(file);
+    const kv = metadata.key_value_metadata?.find((e) => e.key === META_KEY)?.value;
+    const { dim, meta } = (kv ? JSON.parse(kv) : { dim: 0, meta: {} }) as { dim: number; meta: Record<string, unknown> };
+    const rows = await parquetReadObjects({ file });
+    const values = new Float32Array(rows.length * dim);
+    const names = Array.from({ length: dim }, (_, j) => featureColumnName(j, dim));
+    rows.forEach((row, i) => {
+      for (let j = 0; j < dim; j++) values[i * dim + j] = Number(row[names[j] as string]);
+    });
+    return {
+      ids: rows.map((r) => String(r.id)),
+      paths: rows.map((r) => String(r.path)),
+      splits: rows.map((r) => (r.split === 'labelled' ? 'labelled' : 'unlabelled')),
+      labels: rows.map((r) => Number(r.label)),
+      dim,
+      values,
+      meta,
+    };
+  },
+  check(value) {
+    if (!isObject(value)) return 'expected a FeatureTable object';
+    const t = value as unknown as FeatureTable;
+    if (!Array.isArray(t.ids) || !(t.values instanceof Float32Array) || !Number.isInteger(t.dim)) {
+      return 'expected ids: string[], dim: integer, values: Float32Array';
+    }
+    for (const key of ['paths', 'splits', 'labels'] as const) {
+      if (!Array.isArray(t[key]) || t[key].length !== t.ids.length) return `${key} must have one entry per id (${t.ids.length})`;
+    }
+    if (t.values.length !== t.ids.length * t.dim) return `values has ${t.values.length} numbers, expected ids.length × dim = ${t.ids.length * t.dim}`;
+    return null;
+  },
+};
+
+const MODEL_DIR = 'model';
+
+const modelCodec: ArtifactCodec<'Model'> = {
+  kind: 'Model',
+  format: `folder ${MODEL_DIR}/ (TF.js layers model: model.json + weight shards) + meta.json`,
+  async save(value: ModelArtifact, dir) {
+    await fs.cp(value.dir, path.join(dir, MODEL_DIR), { recursive: true });
+    await fs.writeFile(path.join(dir, 'meta.json'), `${JSON.stringify(value.meta, null, 2)}\n`);
+  },
+  async load(dir) {
+    const meta = JSON.parse(await fs.readFile(path.join(dir, 'meta.json'), 'utf8')) as Record<string, unknown>;
+    return { dir: path.join(dir, MODEL_DIR), meta };
+  },
+  check(value) {
+    if (!isObject(value) || typeof value.dir !== 'string') return 'expected { dir: string, meta: object }';
+    return null;
+  },
+};
+
+const figureCodec: ArtifactCodec<'Figure'> = {
+  kind: 'Figure',
+  format: 'the image file itself (PNG or SVG) + figure.json',
+  async save(value: Figure, dir) {
+    await fs.writeFile(path.join(dir, path.basename(value.name)), value.data);
+    const { data: _data, ...meta } = value;
+    await fs.writeFile(path.join(dir, 'figure.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  },
+  async load(dir) {
+    const meta = JSON.parse(await fs.readFile(path.join(dir, 'figure.json'), 'utf8')) as Omit<Figure, 'data'>;
+    const data = new Uint8Array(await fs.readFile(path.join(dir, path.basename(meta.name))));
+    return { ...meta, data };
+  },
+  check(value) {
+    if (!isObject(value) || typeof value.name !== 'string' || !(value.data instanceof Uint8Array)) {
+      return 'expected { name: string, format: "png" | "svg", data: Uint8Array }';
+    }
+    if (value.name === 'figure.json' || value.name !== path.basename(value.name)) return `figure name "${value.name}" must be a plain file name`;
+    return value.format === 'png' || value.format === 'svg' ? null : 'format must be "png" or "svg"';
+  },
+};
+
+export const CODECS: Codecs = {
+  DatasetIndex: jsonCodec('DatasetIndex', 'dataset-index.json', ['images', 'classes', 'badFiles', 'duplicateGroups']),
+  FeatureTable: featureTableCodec,
+  ClusterReport: jsonCodec('ClusterReport', 'cluster-report.json', ['reducer', 'clusterer', 'assignments']),
+  Model: modelCodec,
+  PseudoLabels: jsonCodec('PseudoLabels', 'pseudo-labels.json', ['items']),
+  Metrics: jsonCodec('Metrics', 'metrics.json', ['values']),
+  Figure: figureCodec,
+};
+
+export function codecFor<K extends ArtifactKind>(kind: K): ArtifactCodec<K> {
+  return CODECS[kind] as unknown as ArtifactCodec<K>;
+}
