@@ -1,0 +1,30 @@
+// postinstall: tell the user which TensorFlow.js backends this install can use, and why the native
+// ones may be missing (their install script downloads libtensorflow, which fails offline).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const require = createRequire(path.join(process.cwd(), 'noop.js'));
+const found = (name) => {
+  try {
+    const pkg = require.resolve(`${name}/package.json`);
+    // tfjs-node's binding is built or downloaded by its install script; without it the package cannot load.
+    return !name.includes('tfjs-node') || existsSync(path.join(path.dirname(pkg), 'lib'));
+  } catch {
+    return false;
+  }
+};
+const backends = [
+  ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+  ['tensorflow', '@tensorflow/tfjs-node'],
+  ['wasm', '@tensorflow/tfjs-backend-wasm'],
+  ['cpu', '@tensorflow/tfjs'],
+];
+const present = backends.filter(([, pkg]) => found(pkg)).map(([name]) => name);
+const missingNative = backends.slice(0, 2).filter(([name]) => !present.includes(name)).map(([, pkg]) => pkg);
+let line = `neuro-ssl: TensorFlow.js backends available: ${present.join(', ')} (runtime.backend: auto picks ${present[0] ?? 'none'}).`;
+if (missingNative.length) {
+  line += `\nneuro-ssl: optional ${missingNative.join(' and ')} not installed — their install script downloads libtensorflow,` +
+    ' which needs network access (and CUDA for -gpu). Everything works without them, slower; see README "TensorFlow backends".';
+}
+console.log(line);
