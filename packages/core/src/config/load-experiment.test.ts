@@ -46,7 +46,7 @@ describe('loadExperiment', () => {
         root: path.join(dir, 'images'),
         labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
         onBadFile: 'skip',
-        duplicates: { threshold: 6 },
+        duplicates: { threshold: 3 },
         preprocess: { normalise: true, clahe: false, crop: 'brain', imageSize: 224 },
       },
       runtime: {

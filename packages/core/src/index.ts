@@ -1,0 +1,78 @@
+// @neuro-ssl/core — the shared toolkit. Knows no stage: plugin API, artifact kinds and store,
+// experiment config, dataset scan, image pipeline, TensorFlow runtime, logging and progress.
+
+// Plugin API
+export { defineStage, isStagePlugin } from './plugin/stage-plugin.js';
+export type { AnyStagePlugin, JsonSchema, MetricRecord, PortSpec, PortValues, StageContext, StagePlugin } from './plugin/stage-plugin.js';
+
+// Artifacts
+export { ARTIFACT_KINDS, isArtifactKind } from './artifacts/kinds.js';
+export type {
+  ArtifactKind,
+  ArtifactOf,
+  ArtifactTypes,
+  ClusterAssignment,
+  ClusterReport,
+  FeatureTable,
+  Figure,
+  Metrics,
+  ModelArtifact,
+  PseudoLabel,
+  PseudoLabels,
+} from './artifacts/kinds.js';
+export { CODECS, codecFor, featureColumnName, type ArtifactCodec } from './artifacts/codecs.js';
+export { ArtifactStore, hashDirectory, stageKey } from './artifacts/artifact-store.js';
+export type { ArtifactRef, OutputValues, StageKeyParts, StageRecord } from './artifacts/artifact-store.js';
+
+// Experiment config
+export type { DataConfig, ExperimentConfig, PreprocessConfig, RuntimeConfig, StageConfig } from './config/experiment.js';
+export { ConfigError, formatConfigIssue, formatConfigPath, type ConfigIssue } from './config/config-error.js';
+export { YamlSource, type ConfigPath, type SourcePosition } from './config/yaml-source.js';
+export { validateWithSchema, suggest, editDistance, type ValidateOptions, type ValidateResult } from './config/validate-schema.js';
+export { loadExperiment, parseExperiment, stringifyResolvedConfig, defaultStageId, type LoadedExperiment } from './config/load-experiment.js';
+export { experimentSchema } from './config/experiment-schema.js';
+export { renderConfigReference } from './config/config-reference.js';
+
+// TensorFlow runtime
+export { BACKEND_PREFERENCE, type BackendName, type BackendRequest, type Tf, type TfHandle } from './tf/types.js';
+export {
+  loadTensorflow,
+  BackendUnavailableError,
+  backendSupportsTraining,
+  kernelAvailable,
+  missingKernels,
+  installHint,
+} from './tf/runtime.js';
+
+// Logging and progress
+export { createLogger, consoleSink, silentLogger, type Logger, type LogLevel, type LogSink } from './progress/logger.js';
+export type { Progress, ProgressFactory, ProgressOptions } from './progress/progress.js';
+export { createProgressFactory, createRunLogSink, type ProgressReporter } from './progress/progress-reporter.js';
+
+// Utilities
+export { createRng, deriveSeed, type Rng } from './util/rng.js';
+export { writeFileAtomic, writeJsonAtomic } from './util/atomic.js';
+export { stableStringify } from './util/stable-json.js';
+
+// Dataset scan
+export type { BadFile, BadFileReason, DatasetIndex, DuplicateGroup, ImageFormat, ImageRecord, Split } from './data/dataset-index.js';
+export { scanDataset, type ScanOptions } from './data/scan-dataset.js';
+export { DataError } from './data/data-error.js';
+export { buildDataReport, writeDataReport, formatDatasetSummary, formatScanSummary, type DataReport } from './data/data-report.js';
+export { findNearDuplicateGroups, splitGroupKeys } from './data/near-duplicates.js';
+export { computeDhash, hammingDistance } from './data/dhash.js';
+export { sniffFormat } from './data/sniff-format.js';
+
+// Image pipeline
+export type { GreyImage, PixelBox } from './image/grey-image.js';
+export { createGreyImage, cropGreyImage, padToSquare } from './image/grey-image.js';
+export { decodeGrey, loadGreyImage } from './image/decode.js';
+export { normaliseIntensity } from './image/intensity-normalise.js';
+export { clahe, type ClaheOptions } from './image/clahe.js';
+export { findBrainBox, cropToBrain, type BrainCropOptions } from './image/brain-crop.js';
+export { resizeGrey } from './image/resize.js';
+export { preprocessGrey, loadPreprocessed } from './image/preprocess.js';
+export { IMAGENET_NORMALIZATION, MINUS_ONE_ONE_NORMALIZATION, toFloatRGB, type Normalization } from './image/normalization.js';
+export { augment, drawAugmentParams, applyAugment, type AugmentLevel, type AugmentParams } from './image/augment.js';
+export { imageBatches, type ImageBatch, type ImageBatchItem, type ImageBatchOptions } from './image/image-batches.js';
+export { renderSampleGrid, type SampleGridRow } from './image/sample-grid.js';

@@ -1,0 +1,90 @@
+// Command-line parsing. Hand-written because `--force` takes an optional stage id, which
+// node:util parseArgs cannot express.
+
+export interface RunFlags {
+  /** true = every stage; a set = those stage ids. */
+  force: true | Set<string>;
+  from?: string;
+  only?: string;
+  dryRun: boolean;
+  verbose: boolean;
+  quiet: boolean;
+}
+
+export type Command =
+  | { command: 'run'; file: string; flags: RunFlags }
+  | { command: 'inspect-data'; file: string; out?: string; perClass: number; verbose: boolean }
+  | { command: 'help' }
+  | { command: 'version' };
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage:
+  runner <experiment.yaml> [--dry-run] [--force [stage]] [--from <stage>] [--only <stage>] [--verbose|--quiet]
+  runner inspect-data <experiment.yaml> [--out <dir>] [--per-class <n>]
+  runner --help | --version
+
+Run flags:
+  --dry-run          validate, scan the data and print the plan with cache hits/misses; run nothing
+  --force [stage]    re-run a stage (or, without a stage, every stage) even if its outputs are cached
+  --from <stage>     re-run this stage and every stage after it
+  --only <stage>     run only this stage (its inputs must be cached) and nothing after it
+  --verbose, --quiet more or fewer log lines on the console (run.log always has everything)
+
+Exit codes: 0 ok, 1 a stage failed, 2 invalid config or data, 130 interrupted.`;
+
+const isYaml = (s: string): boolean => /\.ya?ml$/i.test(s);
+
+export function parseArgs(argv: string[]): Command {
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
+  if (argv.includes('--version')) return { command: 'version' };
+  const args = [...argv];
+  if (args[0] === 'inspect-data') {
+    args.shift();
+    let file: string | undefined;
+    let out: string | undefined;
+    let perClass = 4;
+    let verbose = false;
+    while (args.length) {
+      const a = args.shift() as string;
+      if (a === '--out') out = takeValue(a, args);
+      else if (a === '--per-class') {
+        perClass = Number(takeValue(a, args));
+        if (!Number.isInteger(perClass) || perClass < 1) throw new UsageError('--per-class expects a positive integer');
+      } else if (a === '--verbose') verbose = true;
+      else if (a.startsWith('-')) throw new UsageError(`unknown option ${a} for inspect-data`);
+      else if (file) throw new UsageError(`unexpected argument ${a}`);
+      else file = a;
+    }
+    if (!file) throw new UsageError('inspect-data needs an experiment YAML file');
+    return { command: 'inspect-data', file, ...(out !== undefined ? { out } : {}), perClass, verbose };
+  }
+  const flags: RunFlags = { force: new Set(), dryRun: false, verbose: false, quiet: false };
+  let file: string | undefined;
+  while (args.length) {
+    const a = args.shift() as string;
+    if (a === '--dry-run') flags.dryRun = true;
+    else if (a === '--verbose' || a === '-v') flags.verbose = true;
+    else if (a === '--quiet' || a === '-q') flags.quiet = true;
+    else if (a === '--from') flags.from = takeValue(a, args);
+    else if (a === '--only') flags.only = takeValue(a, args);
+    else if (a === '--force' || a.startsWith('--force=')) {
+      const inline = a.startsWith('--force=') ? a.slice('--force='.length) : undefined;
+      const next = args[0];
+      const value = inline ?? (next !== undefined && !next.startsWith('-') && !isYaml(next) ? args.shift() : undefined);
+      if (value === undefined) flags.force = true;
+      else if (flags.force !== true) flags.force.add(value);
+    } else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else if (file) throw new UsageError(`unexpected argument ${a} (one experiment file per run)`);
+    else file = a;
+  }
+  if (!file) throw new UsageError('missing the experiment YAML file');
+  if (flags.from && flags.only) throw new UsageError('--from and --only cannot be combined');
+  return { command: 'run', file, flags };
+}
+
+function takeValue(flag: string, args: string[]): string {
+  const v = args.shift();
+  if (v === undefined || v.startsWith('-')) throw new UsageError(`${flag} expects a stage id`);
+  return v;
+}

@@ -1,0 +1,65 @@
+// Resolves a stage's `use:` to a plugin object. Three spellings:
+//   extract                    short name → @neuro-ssl/stage-extract
+//   @acme/stage-foo, foo-pkg   a package name, resolved from the YAML's folder, then from the runner
+//   ./plugins/my-stage.js      a module path relative to the YAML file
+// Third-party plugins therefore need no change in this repo.
+
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isStagePlugin, type AnyStagePlugin } from '@neuro-ssl/core';
+
+export interface ResolvedPlugin {
+  plugin: AnyStagePlugin;
+  /** What the module specifier resolved to (file path or package name). */
+  resolvedFrom: string;
+}
+
+export class PluginResolveError extends Error {}
+
+const SHORT_NAME = /^[a-z][a-z0-9-]*$/;
+
+export function specifierFor(use: string): string {
+  if (use.startsWith('.') || path.isAbsolute(use)) return use;
+  return SHORT_NAME.test(use) && !use.includes('/') && !use.startsWith('stage-') ? `@neuro-ssl/stage-${use}` : use;
+}
+
+async function importModule(use: string, yamlDir: string): Promise<{ module: Record<string, unknown>; from: string }> {
+  if (use.startsWith('.') || path.isAbsolute(use)) {
+    const file = path.resolve(yamlDir, use);
+    return { module: (await import(pathToFileURL(file).href)) as Record<string, unknown>, from: file };
+  }
+  const specifier = specifierFor(use);
+  // Prefer a package installed next to the experiment (a user's own project), then ours.
+  try {
+    const resolved = createRequire(path.join(yamlDir, 'noop.js')).resolve(specifier);
+    return { module: (await import(pathToFileURL(resolved).href)) as Record<string, unknown>, from: resolved };
+  } catch {
+    return { module: (await import(specifier)) as Record<string, unknown>, from: specifier };
+  }
+}
+
+export async function resolvePlugin(use: string, yamlDir: string): Promise<ResolvedPlugin> {
+  let loaded: { module: Record<string, unknown>; from: string };
+  try {
+    loaded = await importModule(use, yamlDir);
+  } catch (err) {
+    const specifier = specifierFor(use);
+    const hint =
+      specifier !== use
+        ? `"${use}" is short for the package ${specifier}, which is not installed`
+        : use.startsWith('.') || path.isAbsolute(use)
+          ? `no loadable module at ${path.resolve(yamlDir, use)}`
+          : `the package ${use} is not installed (npm install ${use})`;
+    throw new PluginResolveError(`cannot load stage plugin "${use}": ${hint} (${(err as Error).message.split('\n')[0]})`);
+  }
+  const candidates = [loaded.module.default, loaded.module.plugin, loaded.module.stage];
+  const plugin = candidates.find(isStagePlugin);
+  if (!plugin) {
+    throw new PluginResolveError(
+      `"${use}" (${loaded.from}) does not export a stage plugin: expected a default export (or export named "plugin") ` +
+        'with name, version, configSchema, inputs, outputs and run()',
+    );
+  }
+  return { plugin, resolvedFrom: loaded.from };
+}

@@ -1,0 +1,223 @@
+// End to end: a synthetic dataset with bad files, the runner CLI as a user runs it, a test plugin
+// loaded by path. Checks the run folder, cache hits on the second run and resume after SIGKILL.
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDataset } from './__fixtures__/make-dataset.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cli = path.resolve(here, '../dist/cli.js');
+const plugins = path.join(here, '__fixtures__', 'plugins');
+
+let work: string;
+
+function yaml(name: string, extra = ''): string {
+  return `name: ${name}
+seed: 7
+data:
+  root: ./data
+  unlabelled: { dir: sans_label }
+  duplicates: { threshold: 4 }
+runtime:
+  backend: cpu
+  cacheDir: ./cache
+  runsDir: ./runs
+stages:
+  - use: ${path.join(plugins, 'intensity-features.mjs')}
+    id: feats
+    with: { scale: 2 }
+  - use: ${path.join(plugins, 'threshold-classifier.mjs')}
+    id: classify
+    with:
+      threshold: 0.4${extra}
+`;
+}
+
+interface Cli {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+}
+
+/** Runs the CLI; `watch` is polled every 50 ms with the output so far and may signal the child. */
+function runCli(args: string[], watch?: (all: string, child: ReturnType<typeof spawn>) => void): Promise<Cli> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...process.env, CI: 'true' } });
+    let out = '';
+    const on = (b: Buffer): void => {
+      out += b.toString();
+    };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    const timer = watch ? setInterval(() => watch(out, child), 50) : undefined;
+    child.on('close', (code, signal) => {
+      clearInterval(timer);
+      resolve({ code, signal, out });
+    });
+  });
+}
+
+async function runDirs(name: string): Promise<string[]> {
+  const dir = path.join(work, 'runs', name);
+  return existsSync(dir) ? (await fs.readdir(dir)).sort().map((d) => path.join(dir, d)) : [];
+}
+
+beforeAll(async () => {
+  expect(existsSync(cli), `build the runner first (npx nx run runner:build): ${cli}`).toBe(true);
+  work = await fs.mkdtemp(path.join(os.tmpdir(), 'runner-e2e-'));
+  await makeDataset(path.join(work, 'data'));
+}, 60_000);
+
+afterAll(async () => {
+  await fs.rm(work, { recursive: true, force: true });
+});
+
+describe('runner end to end', () => {
+  it('runs, writes the run folder, and re-uses the cache on the second run', async () => {
+    await fs.writeFile(path.join(work, 'exp.yaml'), yaml('e2e'));
+    const first = await runCli(['exp.yaml']);
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toContain('stage feats: running');
+    expect(first.out).toContain('stage classify: running');
+    expect(first.out).toMatch(/2 bad files? skipped|bad files?/);
+
+    const [dir] = await runDirs('e2e');
+    expect(dir).toBeDefined();
+    const files = (await fs.readdir(dir!)).sort();
+    expect(files).toEqual(
+      ['artifacts.json', 'config.resolved.yaml', 'data-report.json', 'figures', 'metrics.jsonl', 'run.log', 'summary.json'].sort(),
+    );
+    const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('ok');
+    expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'ran']);
+    const report = JSON.parse(await fs.readFile(path.join(dir!, 'data-report.json'), 'utf8'));
+    expect(JSON.stringify(report)).toContain('empty.jpg');
+    expect(JSON.stringify(report)).toContain('truncated.jpg');
+
+    // 8 labelled + 3 unlabelled jpg + png-named.jpg + rgba.png = 13 good images; 2 bad ones dropped
+    const artifacts = JSON.parse(await fs.readFile(path.join(dir!, 'artifacts.json'), 'utf8'));
+    expect(Object.keys(artifacts).sort()).toEqual(['classify.metrics', 'classify.plot', 'dataset', 'feats.features']);
+    const metrics = JSON.parse(await fs.readFile(path.join(artifacts['classify.metrics'].path, 'metrics.json'), 'utf8'));
+    expect(metrics.values.n).toBe(8);
+    // bright "tumour" heads (shade ≥150, ×2 scale) vs dark normal ones: the threshold separates them
+    expect(metrics.values.accuracy).toBe(1);
+
+    const resolved = await fs.readFile(path.join(dir!, 'config.resolved.yaml'), 'utf8');
+    expect(resolved).toContain('fail: false'); // plugin default filled in
+    expect(resolved).toContain('onBadFile: skip'); // core default filled in
+    const jsonl = (await fs.readFile(path.join(dir!, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl.map((r) => r.stage)).toEqual(['feats', 'classify']);
+    expect(jsonl[1].accuracy).toBe(1);
+    expect(await fs.readdir(path.join(dir!, 'figures'))).toEqual(['threshold.png']);
+    expect(await fs.readFile(path.join(dir!, 'run.log'), 'utf8')).toContain('stage classify: done');
+
+    const second = await runCli(['exp.yaml']);
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).toContain('stage feats: cache hit');
+    expect(second.out).toContain('stage classify: cache hit');
+    const dirs = await runDirs('e2e');
+    expect(dirs).toHaveLength(2); // a new folder, the first one untouched
+    const s2 = JSON.parse(await fs.readFile(path.join(dirs[1]!, 'summary.json'), 'utf8'));
+    expect(s2.stages.map((s: { status: string }) => s.status)).toEqual(['cache-hit', 'cache-hit']);
+    expect(JSON.parse(await fs.readFile(path.join(dirs[1]!, 'artifacts.json'), 'utf8'))).toEqual(artifacts);
+
+    const dry = await runCli(['exp.yaml', '--dry-run', '--force', 'classify']);
+    expect(dry.code, dry.out).toBe(0);
+    expect(dry.out).toMatch(/feats\s+hit/);
+    expect(dry.out).toMatch(/classify\s+run\s+\(forced\)/);
+    expect(await runDirs('e2e')).toHaveLength(2); // a dry run writes no run folder
+
+    const forced = await runCli(['exp.yaml', '--force', 'classify']);
+    expect(forced.out).toContain('stage feats: cache hit');
+    expect(forced.out).toContain('stage classify: running');
+
+    // A config change upstream invalidates downstream.
+    await fs.writeFile(path.join(work, 'exp.yaml'), yaml('e2e').replace('scale: 2', 'scale: 3'));
+    const changed = await runCli(['exp.yaml', '--dry-run']);
+    expect(changed.out).toMatch(/feats\s+miss/);
+    expect(changed.out).toMatch(/classify\s+run\s+\(an upstream stage runs first\)/);
+  }, 120_000);
+
+  it('exit 2 with file:line:column on an invalid plugin config; exit 1 naming a failed stage', async () => {
+    await fs.writeFile(path.join(work, 'bad.yaml'), yaml('bad').replace('scale: 2', 'scale: two'));
+    const bad = await runCli(['bad.yaml']);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/bad\.yaml:\d+:\d+: stages\[0\]\.with\.scale/);
+    expect(await runDirs('bad')).toHaveLength(0);
+
+    await fs.writeFile(path.join(work, 'fail.yaml'), yaml('fail', '\n      fail: true'));
+    const failed = await runCli(['fail.yaml']);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toMatch(/stage classify \(threshold-classifier\) failed: .*asked to fail/);
+    const [dir] = await runDirs('fail');
+    const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('failed');
+    // feats has the same config, seed and data as in the first test: a cache hit across experiments
+    expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['cache-hit', 'failed']);
+  }, 120_000);
+
+  it('--only and --from select what runs', async () => {
+    await fs.writeFile(path.join(work, 'sel.yaml'), yaml('sel').replace('scale: 2', 'scale: 4'));
+    const notCached = await runCli(['sel.yaml', '--only', 'classify']);
+    expect(notCached.code).toBe(2);
+    expect(notCached.out).toContain('--only classify: stage feats has no cached outputs; run without --only first');
+
+    const onlyFeats = await runCli(['sel.yaml', '--only', 'feats']);
+    expect(onlyFeats.code, onlyFeats.out).toBe(0);
+    const d1 = (await runDirs('sel')).at(-1);
+    const s1 = JSON.parse(await fs.readFile(path.join(d1!, 'summary.json'), 'utf8'));
+    expect(s1.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'skipped']);
+
+    const from = await runCli(['sel.yaml', '--from', 'feats']);
+    expect(from.out).toContain('stage feats: running intensity-features@1.0.0 (forced)');
+    expect(from.out).toContain('stage classify: running');
+    const rerunOnly = await runCli(['sel.yaml', '--only', 'classify', '--force', 'classify']);
+    expect(rerunOnly.out).toContain('stage feats: cache hit');
+    expect(rerunOnly.out).toContain('stage classify: running threshold-classifier@1.0.0 (forced)');
+
+    const unknown = await runCli(['sel.yaml', '--from', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toContain('no stage "nope" (stages: feats, classify)');
+  }, 120_000);
+
+  it('resumes after the last completed stage when killed with SIGKILL', async () => {
+    const hold = path.join(work, 'release');
+    await fs.writeFile(path.join(work, 'kill.yaml'), yaml('kill', `\n      holdFile: ${hold}`).replace('scale: 2', 'scale: 5'));
+    const killed = await runCli(['kill.yaml'], (all, child) => {
+      if (all.includes('stage classify: running') && existsSync(`${hold}.waiting`)) child.kill('SIGKILL');
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    // No half-written artifact: every cache entry has its manifest.
+    const stages = await fs.readdir(path.join(work, 'cache', 'stages'));
+    for (const s of stages) expect(existsSync(path.join(work, 'cache', 'stages', s, 'manifest.json'))).toBe(true);
+
+    await fs.writeFile(hold, 'go');
+    const resumed = await runCli(['kill.yaml']);
+    expect(resumed.code, resumed.out).toBe(0);
+    expect(resumed.out).toContain('stage feats: cache hit');
+    expect(resumed.out).toContain('stage classify: running');
+  }, 120_000);
+
+  it('stops cleanly on SIGINT at a safe point, caching nothing for the interrupted stage', async () => {
+    const hold = path.join(work, 'never');
+    await fs.writeFile(path.join(work, 'int.yaml'), yaml('int', `\n      holdFile: ${hold}`).replace('scale: 2', 'scale: 6'));
+    let sent = false;
+    const interrupted = await runCli(['int.yaml'], (all, child) => {
+      if (!sent && all.includes('stage classify: running') && existsSync(`${hold}.waiting`)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    expect(interrupted.code, interrupted.out).toBe(130);
+    const [dir] = await runDirs('int');
+    const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('interrupted');
+    expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'interrupted']);
+    const dry = await runCli(['int.yaml', '--dry-run']);
+    expect(dry.out).toMatch(/feats\s+hit/);
+    expect(dry.out).toMatch(/classify\s+miss/);
+  }, 120_000);
+});

@@ -1,0 +1,383 @@
+// Runs an experiment: validate → plan → scan the dataset → for each stage, reuse its cached outputs
+// or run it → write the run folder. The runner only wires; stages and core do the work.
+
+import { appendFileSync, promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import {
+  ArtifactStore,
+  CODECS,
+  ConfigError,
+  DataError,
+  consoleSink,
+  createLogger,
+  createProgressFactory,
+  createRng,
+  createRunLogSink,
+  loadExperiment,
+  loadTensorflow,
+  scanDataset,
+  stageKey,
+  stringifyResolvedConfig,
+  writeDataReport,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type ArtifactRef,
+  type ExperimentConfig,
+  type Logger,
+  type StageContext,
+  type StageRecord,
+  type TfHandle,
+} from '@neuro-ssl/core';
+import type { RunFlags } from './cli-args.js';
+import { buildPlan, describeSource, type PlannedStage } from './plan.js';
+import { createRunFolder, type RunFolder } from './run-folder.js';
+
+export type StageStatus = 'cache-hit' | 'ran' | 'failed' | 'interrupted' | 'skipped' | 'not-run';
+
+export interface StageOutcome {
+  id: string;
+  plugin: string;
+  status: StageStatus;
+  key?: string;
+  durationMs?: number;
+  outputs?: Record<string, ArtifactRef>;
+  error?: string;
+}
+
+export interface RunResult {
+  exitCode: 0 | 1 | 2 | 130;
+  runDir?: string;
+  stages: StageOutcome[];
+}
+
+export interface RunOptions {
+  file: string;
+  flags: RunFlags;
+  /** Console stream (stderr by default). */
+  stream?: NodeJS.WriteStream;
+  /** Aborted on SIGINT by the CLI. */
+  signal?: AbortSignal;
+}
+
+const DATASET_PLUGIN = '@neuro-ssl/core:dataset-scan';
+
+export async function runExperiment(options: RunOptions): Promise<RunResult> {
+  const { flags } = options;
+  const stream = options.stream ?? process.stderr;
+  const consoleLevel = flags.quiet ? 'warn' : flags.verbose ? 'debug' : 'info';
+  const consoleOnly = createLogger({ level: consoleLevel, sinks: [consoleSink(stream)] });
+  const file = path.resolve(options.file);
+
+  let config: ExperimentConfig;
+  let plan: PlannedStage[];
+  try {
+    const loaded = await loadExperiment(file);
+    config = loaded.config;
+    plan = await buildPlan(config, file, loaded.source);
+    checkStageFlags(flags, plan);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      consoleOnly.error(`invalid experiment ${file}:\n${err.message}`);
+      return { exitCode: 2, stages: [] };
+    }
+    throw err;
+  }
+
+  const store = new ArtifactStore(config.runtime.cacheDir);
+  const stale = await store.cleanStaleTemp();
+  if (stale) consoleOnly.info(`cache: removed ${stale} unfinished write(s) left by an interrupted run`);
+
+  if (flags.dryRun) return dryRun(config, plan, store, flags, consoleOnly, options.signal);
+
+  const folder = await createRunFolder(config.runtime.runsDir, config.name);
+  const runLog = createRunLogSink(folder.logFile);
+  const logger = createLogger({ level: 'debug', sinks: [levelFilter(consoleLevel, consoleSink(stream)), runLog.sink] });
+  const progress = createProgressFactory({ stream, log: (line) => runLog.sink('info', line) });
+  const outcomes: StageOutcome[] = plan.map((s) => ({ id: s.id, plugin: s.plugin.name, status: 'not-run' }));
+  const artifacts: Record<string, ArtifactRef> = {};
+  const started = Date.now();
+  const signal = options.signal ?? new AbortController().signal;
+
+  const finish = async (exitCode: RunResult['exitCode'], status: string, error?: string): Promise<RunResult> => {
+    await writeJsonAtomic(path.join(folder.dir, 'artifacts.json'), artifacts);
+    await writeJsonAtomic(path.join(folder.dir, 'summary.json'), {
+      name: config.name,
+      experiment: file,
+      status,
+      exitCode,
+      ...(error ? { error } : {}),
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      stages: outcomes,
+    });
+    logger.info(`run folder: ${folder.dir}`);
+    await runLog.close();
+    return { exitCode, runDir: folder.dir, stages: outcomes };
+  };
+
+  logger.info(`experiment ${config.name} (${file}), seed ${config.seed}, run folder ${folder.dir}`);
+  await writeFileAtomic(path.join(folder.dir, 'config.resolved.yaml'), resolvedYaml(config, plan));
+
+  // The dataset is scanned on every run (files may have changed); its content hash keys the stages.
+  let datasetRef: ArtifactRef;
+  try {
+    datasetRef = await scanIntoStore(config, store, logger, progress, signal, folder);
+  } catch (err) {
+    if (err instanceof DataError) {
+      logger.error(`invalid data: ${err.message}${err.issues.length ? `\n  ${err.issues.join('\n  ')}` : ''}`);
+      return finish(2, 'invalid-data', err.message);
+    }
+    throw err;
+  }
+  artifacts.dataset = datasetRef;
+
+  const records = new Map<string, StageRecord>();
+  const onlyIndex = flags.only ? plan.findIndex((s) => s.id === flags.only) : -1;
+  const fromIndex = flags.from ? plan.findIndex((s) => s.id === flags.from) : -1;
+  const tfOnce = memoTf(config, logger);
+
+  for (const [i, stage] of plan.entries()) {
+    const outcome = outcomes[i] as StageOutcome;
+    if (onlyIndex >= 0 && i > onlyIndex) {
+      outcome.status = 'skipped';
+      continue;
+    }
+    const inputRefs = resolveInputRefs(stage, datasetRef, records);
+    const key = stageKey({
+      plugin: stage.plugin.name,
+      version: stage.plugin.version,
+      config: stage.config,
+      inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, r]) => [n, r.hash])),
+      seed: stage.seed,
+    });
+    outcome.key = key;
+    const forced = flags.force === true || flags.force.has(stage.id) || (fromIndex >= 0 && i >= fromIndex);
+    const cached = await store.lookup(key);
+    const mustRun = onlyIndex < 0 || i === onlyIndex;
+
+    if (cached && !forced) {
+      logger.info(`stage ${stage.id}: cache hit (${key.slice(0, 12)}), outputs reused`);
+      outcome.status = 'cache-hit';
+      outcome.outputs = cached.outputs;
+      records.set(stage.id, cached);
+      recordArtifacts(artifacts, stage.id, cached);
+      await copyFigures(cached, folder);
+      continue;
+    }
+    if (!mustRun) {
+      logger.error(`--only ${flags.only}: stage ${stage.id} has no cached outputs; run without --only first`);
+      outcome.status = 'not-run';
+      return finish(2, 'invalid-flags', `stage ${stage.id} is not cached`);
+    }
+    if (signal.aborted) {
+      outcome.status = 'interrupted';
+      return finish(130, 'interrupted');
+    }
+
+    logger.info(`stage ${stage.id}: running ${stage.plugin.name}@${stage.plugin.version}${forced && cached ? ' (forced)' : ''}`);
+    const t0 = Date.now();
+    const workDir = await store.makeTemp(`work-${stage.id}`);
+    try {
+      const inputs: Record<string, unknown> = {};
+      for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = await store.load(ref);
+      const stageLogger = logger.child(stage.id);
+      const ctx: StageContext = {
+        stageId: stage.id,
+        seed: stage.seed,
+        rng: createRng(stage.seed),
+        logger: stageLogger,
+        progress: (o) => progress({ ...o, label: `${stage.id}: ${o.label}` }),
+        tf: tfOnce,
+        data: config.data,
+        runtime: config.runtime,
+        runDir: folder.dir,
+        workDir,
+        signal,
+        metric: (record) => appendFileSync(folder.metricsFile, `${JSON.stringify({ stage: stage.id, time: new Date().toISOString(), ...record })}\n`),
+      };
+      const run = stage.plugin.run as (c: StageContext, cfg: unknown, inp: Record<string, unknown>) => Promise<Record<string, unknown>>;
+      const produced = await run(ctx, stage.config, inputs);
+      if (signal.aborted) {
+        // A stage that stopped early returns partial results: never cache them.
+        outcome.status = 'interrupted';
+        logger.warn(`stage ${stage.id}: interrupted; nothing cached for it. Re-run the same command to resume from here.`);
+        return finish(130, 'interrupted');
+      }
+      const outputs = checkOutputs(stage, produced);
+      const record = await store.commit(key, { stageId: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, durationMs: Date.now() - t0 }, outputs);
+      records.set(stage.id, record);
+      recordArtifacts(artifacts, stage.id, record);
+      await copyFigures(record, folder);
+      outcome.status = 'ran';
+      outcome.durationMs = Date.now() - t0;
+      outcome.outputs = record.outputs;
+      logger.info(`stage ${stage.id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s, cached as ${key.slice(0, 12)}`);
+    } catch (err) {
+      if (signal.aborted) {
+        outcome.status = 'interrupted';
+        logger.warn(`stage ${stage.id}: interrupted (${(err as Error).message}); nothing cached for it`);
+        return finish(130, 'interrupted');
+      }
+      outcome.status = 'failed';
+      outcome.error = (err as Error).message;
+      logger.error(`stage ${stage.id} (${stage.plugin.name}) failed: ${(err as Error).stack ?? String(err)}`);
+      return finish(1, 'failed', `stage ${stage.id} failed: ${(err as Error).message}`);
+    } finally {
+      await fs.rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  const hits = outcomes.filter((o) => o.status === 'cache-hit').map((o) => o.id);
+  const ran = outcomes.filter((o) => o.status === 'ran').map((o) => o.id);
+  logger.info(`done: ${ran.length} ran${ran.length ? ` (${ran.join(', ')})` : ''}, ${hits.length} cache hit(s)${hits.length ? ` (${hits.join(', ')})` : ''}`);
+  return finish(0, 'ok');
+}
+
+function checkStageFlags(flags: RunFlags, plan: PlannedStage[]): void {
+  const ids = plan.map((s) => s.id);
+  const named = [...(flags.force === true ? [] : flags.force), flags.from, flags.only].filter((x): x is string => typeof x === 'string');
+  const unknown = named.filter((id) => !ids.includes(id));
+  if (unknown.length) {
+    throw new ConfigError(unknown.map((id) => ({ file: '(command line)', path: id, message: `no stage "${id}" (stages: ${ids.join(', ')})` })));
+  }
+}
+
+function levelFilter(level: 'debug' | 'info' | 'warn', sink: ReturnType<typeof consoleSink>): ReturnType<typeof consoleSink> {
+  const order = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+  return (l, line) => {
+    if (order[l] >= order[level]) sink(l, line);
+  };
+}
+
+function memoTf(config: ExperimentConfig, logger: Logger): () => Promise<TfHandle> {
+  let handle: Promise<TfHandle> | undefined;
+  return () => (handle ??= loadTensorflow({ backend: config.runtime.backend, logger }));
+}
+
+function resolveInputRefs(stage: PlannedStage, dataset: ArtifactRef, records: Map<string, StageRecord>): Record<string, ArtifactRef> {
+  const refs: Record<string, ArtifactRef> = {};
+  for (const [name, binding] of Object.entries(stage.bindings)) {
+    if (binding.source.type === 'dataset') {
+      refs[name] = dataset;
+      continue;
+    }
+    const ref = records.get(binding.source.stageId)?.outputs[binding.source.output];
+    if (!ref) throw new Error(`internal: input ${name} of ${stage.id} (${describeSource(binding.source)}) is not available`);
+    refs[name] = ref;
+  }
+  return refs;
+}
+
+function checkOutputs(stage: PlannedStage, produced: Record<string, unknown>): Record<string, { kind: (typeof stage.plugin.outputs)[string]; value: unknown }> {
+  if (typeof produced !== 'object' || produced === null) throw new Error(`run() returned ${typeof produced}, expected an object of outputs`);
+  const problems: string[] = [];
+  const outputs: Record<string, { kind: (typeof stage.plugin.outputs)[string]; value: unknown }> = {};
+  for (const [name, kind] of Object.entries(stage.plugin.outputs)) {
+    if (!(name in produced)) {
+      problems.push(`missing output "${name}" (${kind})`);
+      continue;
+    }
+    const problem = CODECS[kind].check(produced[name]);
+    if (problem) problems.push(`output "${name}" is not a valid ${kind}: ${problem}`);
+    outputs[name] = { kind, value: produced[name] };
+  }
+  for (const extra of Object.keys(produced)) if (!(extra in stage.plugin.outputs)) problems.push(`undeclared output "${extra}"`);
+  if (problems.length) throw new Error(`${stage.plugin.name} returned bad outputs: ${problems.join('; ')}`);
+  return outputs;
+}
+
+function recordArtifacts(into: Record<string, ArtifactRef>, stageId: string, record: StageRecord): void {
+  for (const [name, ref] of Object.entries(record.outputs)) into[`${stageId}.${name}`] = ref;
+}
+
+async function copyFigures(record: StageRecord, folder: RunFolder): Promise<void> {
+  for (const ref of Object.values(record.outputs)) {
+    if (ref.kind !== 'Figure') continue;
+    const fig = await CODECS.Figure.load(ref.path);
+    let target = path.join(folder.figuresDir, fig.name);
+    if (await fs.stat(target).catch(() => null)) target = path.join(folder.figuresDir, `${record.stageId}-${fig.name}`);
+    await fs.copyFile(path.join(ref.path, fig.name), target);
+  }
+}
+
+async function scanIntoStore(
+  config: ExperimentConfig,
+  store: ArtifactStore,
+  logger: Logger,
+  progress: ReturnType<typeof createProgressFactory>,
+  signal: AbortSignal,
+  folder?: RunFolder,
+): Promise<ArtifactRef> {
+  const index = await scanDataset(config.data, { logger: logger.child('data'), progress, concurrency: config.runtime.concurrency, signal });
+  if (folder) await writeDataReport(path.join(folder.dir, 'data-report.json'), index);
+  const contentKey = createHash('sha256').update(JSON.stringify(index)).digest('hex').slice(0, 32);
+  const key = `dataset-${contentKey}`;
+  const record =
+    (await store.lookup(key)) ??
+    (await store.commit(key, { stageId: 'dataset', plugin: DATASET_PLUGIN, version: '1', durationMs: 0 }, { index: { kind: 'DatasetIndex', value: index } }));
+  return record.outputs.index as ArtifactRef;
+}
+
+function resolvedYaml(config: ExperimentConfig, plan: PlannedStage[]): string {
+  const stages = config.stages.map((s, i) => ({ ...s, with: plan[i]?.config ?? s.with }));
+  return stringifyResolvedConfig({ ...config, stages });
+}
+
+async function dryRun(
+  config: ExperimentConfig,
+  plan: PlannedStage[],
+  store: ArtifactStore,
+  flags: RunFlags,
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<RunResult> {
+  let datasetRef: ArtifactRef;
+  try {
+    datasetRef = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal);
+  } catch (err) {
+    if (err instanceof DataError) {
+      logger.error(`invalid data: ${err.message}\n  ${err.issues.join('\n  ')}`);
+      return { exitCode: 2, stages: [] };
+    }
+    throw err;
+  }
+  const records = new Map<string, StageRecord>();
+  const outcomes: StageOutcome[] = [];
+  const lines = [`plan for ${config.name} (seed ${config.seed}):`];
+  let upstreamUnknown = false;
+  const fromIndex = flags.from ? plan.findIndex((s) => s.id === flags.from) : -1;
+  const onlyIndex = flags.only ? plan.findIndex((s) => s.id === flags.only) : -1;
+  for (const [i, stage] of plan.entries()) {
+    const inputs = Object.entries(stage.bindings).map(([n, b]) => `${n}←${describeSource(b.source)}`).join(', ');
+    if (onlyIndex >= 0 && i > onlyIndex) {
+      lines.push(`  ${stage.id.padEnd(14)} skip      (after --only ${flags.only})`);
+      outcomes.push({ id: stage.id, plugin: stage.plugin.name, status: 'skipped' });
+      continue;
+    }
+    let status: string;
+    if (upstreamUnknown) status = 'run       (an upstream stage runs first)';
+    else {
+      const key = stageKey({
+        plugin: stage.plugin.name,
+        version: stage.plugin.version,
+        config: stage.config,
+        inputs: Object.fromEntries(Object.entries(resolveInputRefs(stage, datasetRef, records)).map(([n, r]) => [n, r.hash])),
+        seed: stage.seed,
+      });
+      const cached = await store.lookup(key);
+      const forced = flags.force === true || flags.force.has(stage.id) || (fromIndex >= 0 && i >= fromIndex);
+      if (cached) records.set(stage.id, cached);
+      if (cached && !forced) status = `hit       ${key.slice(0, 12)}`;
+      else {
+        status = `${cached ? 'run       (forced)' : 'miss      '}${cached ? '' : key.slice(0, 12)}`;
+        // A forced stage may reproduce the same hashes, but we cannot know before running it.
+        upstreamUnknown = true;
+      }
+    }
+    lines.push(`  ${stage.id.padEnd(14)} ${status}  ${stage.plugin.name}@${stage.plugin.version}${inputs ? `  [${inputs}]` : ''}`);
+    outcomes.push({ id: stage.id, plugin: stage.plugin.name, status: 'not-run' });
+  }
+  logger.info(lines.join('\n'));
+  return { exitCode: 0, stages: outcomes };
+}
