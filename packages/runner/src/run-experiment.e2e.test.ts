@@ -11,6 +11,7 @@ import { makeDataset } from './__fixtures__/make-dataset.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = path.resolve(here, '../dist/cli.js');
 const plugins = path.join(here, '__fixtures__', 'plugins');
+const examplePlugins = path.resolve(here, '../../../examples/plugins');
 
 let work: string;
 
@@ -26,7 +27,7 @@ runtime:
   cacheDir: ./cache
   runsDir: ./runs
 stages:
-  - use: ${path.join(plugins, 'intensity-features.mjs')}
+  - use: ${path.join(examplePlugins, 'intensity-features.mjs')}
     id: feats
     with: { scale: 2 }
   - use: ${path.join(plugins, 'threshold-classifier.mjs')}
@@ -157,6 +158,19 @@ describe('runner end to end', () => {
     expect(summary.status).toBe('failed');
     // feats has the same config, seed and data as in the first test: a cache hit across experiments
     expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['cache-hit', 'failed']);
+  }, 120_000);
+
+  it('inspect-data prints the summary and writes the sample grid and data report', async () => {
+    const res = await runCli(['inspect-data', 'exp.yaml', '--out', 'inspect', '--per-class', '2']);
+    expect(res.code, res.out).toBe(0);
+    expect(res.out).toMatch(/Cancer\D+4/);
+    expect(res.out).toContain('truncated.jpg');
+    const sharp = (await import('sharp')).default;
+    const meta = await sharp(path.join(work, 'inspect', 'samples.png')).metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeGreaterThan(100);
+    const report = JSON.parse(await fs.readFile(path.join(work, 'inspect', 'data-report.json'), 'utf8'));
+    expect(JSON.stringify(report)).toContain('empty.jpg');
   }, 120_000);
 
   it('--only and --from select what runs', async () => {

@@ -92,8 +92,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
 
   const folder = await createRunFolder(config.runtime.runsDir, config.name);
   const runLog = createRunLogSink(folder.logFile);
-  const logger = createLogger({ level: 'debug', sinks: [levelFilter(consoleLevel, consoleSink(stream)), runLog.sink] });
   const progress = createProgressFactory({ stream, log: (line) => runLog.sink('info', line) });
+  // On a TTY, log lines clear the progress bar and it is redrawn under them.
+  const logger = createLogger({ level: 'debug', sinks: [levelFilter(consoleLevel, progress.wrapSink(consoleSink(stream))), runLog.sink] });
   const outcomes: StageOutcome[] = plan.map((s) => ({ id: s.id, plugin: s.plugin.name, status: 'not-run' }));
   const artifacts: Record<string, ArtifactRef> = {};
   const started = Date.now();

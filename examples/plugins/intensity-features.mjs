@@ -1,5 +1,7 @@
-// Test plugin: a two-number "feature" per image (mean and std of the grey values, via sharp).
-// Plain JS so that the runner loads it by path exactly as it would load a user's plugin.
+// Example third-party stage plugin: a two-number "feature" per image (mean and std of the raw grey
+// values, via sharp). Plain JS loaded by path (`use: ../examples/plugins/intensity-features.mjs`),
+// with no build step and no change to this repository: the shape every stage plugin has.
+// The end-to-end tests run it too.
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 
