@@ -160,6 +160,15 @@ describe('runner end to end', () => {
     expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['cache-hit', 'failed']);
   }, 120_000);
 
+  it('exit 2 on a label map that does not match the folders, suggesting the near match', async () => {
+    await fs.writeFile(path.join(work, 'labels.yaml'), yaml('labels').replace('  unlabelled:', '  labelled: { classes: { cancer: 1, Normal: 0 } }\n  unlabelled:'));
+    const res = await runCli(['labels.yaml']);
+    expect(res.code, res.out).toBe(2);
+    expect(res.out).toMatch(/class "cancer".*did you mean "Cancer"/s);
+    const [dir] = await runDirs('labels');
+    expect(JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8')).status).toBe('invalid-data');
+  }, 60_000);
+
   it('inspect-data prints the summary and writes the sample grid and data report', async () => {
     const res = await runCli(['inspect-data', 'exp.yaml', '--out', 'inspect', '--per-class', '2']);
     expect(res.code, res.out).toBe(0);
