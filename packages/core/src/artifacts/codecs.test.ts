@@ -12,9 +12,8 @@ describe('codec checks', () => {
     expect(codecFor('Metrics').check({ values: {} })).toBeNull();
     expect(codecFor('Figure').check({ name: '../x.png', format: 'png', data: new Uint8Array() })).toMatch(/plain file name/);
   });
-  it('pads feature column names so they sort', () => {
-    expect(featureColumnName(7, 1280)).toBe('f0007');
-    expect(featureColumnName(1279, 1280)).toBe('f1279');
-    expect(featureColumnName(3, 10)).toBe('f3');
+  it('names feature columns as pandas users expect', () => {
+    expect(featureColumnName(0)).toBe('feature_0');
+    expect(featureColumnName(1279)).toBe('feature_1279');
   });
 });

@@ -39,17 +39,17 @@ function jsonCodec<K extends ArtifactKind>(kind: K, file: string, required: stri
   };
 }
 
-const FEATURES_FILE = 'features.parquet';
+export const FEATURES_FILE = 'features.parquet';
 const META_KEY = 'neuro-ssl.meta';
 
-/** Column name of feature j, zero-padded so that columns sort in order in pandas. */
-export function featureColumnName(j: number, dim: number): string {
-  return `f${String(j).padStart(String(dim - 1).length, '0')}`;
+/** Column name of feature j (columns are written in order, so pandas keeps them in order). */
+export function featureColumnName(j: number): string {
+  return `feature_${j}`;
 }
 
 const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
   kind: 'FeatureTable',
-  format: `Parquet (${FEATURES_FILE}: id, path, split, label, f0..f{dim-1} as FLOAT; meta JSON in key-value metadata "${META_KEY}")`,
+  format: `Parquet (${FEATURES_FILE}: id, path, split, label, feature_0..feature_{dim-1} as FLOAT; meta JSON in key-value metadata "${META_KEY}")`,
   async save(table: FeatureTable, dir) {
     const n = table.ids.length;
     const columnData: Parameters<typeof parquetWriteBuffer>[0]['columnData'] = [
@@ -61,7 +61,7 @@ const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
     for (let j = 0; j < table.dim; j++) {
       const col = new Float32Array(n);
       for (let i = 0; i < n; i++) col[i] = table.values[i * table.dim + j] as number;
-      columnData.push({ name: featureColumnName(j, table.dim), data: col, type: 'FLOAT', nullable: false });
+      columnData.push({ name: featureColumnName(j), data: col, type: 'FLOAT', nullable: false });
     }
     const buffer = parquetWriteBuffer({
       columnData,
@@ -77,7 +77,7 @@ const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
     const { dim, meta } = (kv ? JSON.parse(kv) : { dim: 0, meta: {} }) as { dim: number; meta: Record<string, unknown> };
     const rows = await parquetReadObjects({ file });
     const values = new Float32Array(rows.length * dim);
-    const names = Array.from({ length: dim }, (_, j) => featureColumnName(j, dim));
+    const names = Array.from({ length: dim }, (_, j) => featureColumnName(j));
     rows.forEach((row, i) => {
       for (let j = 0; j < dim; j++) values[i * dim + j] = Number(row[names[j] as string]);
     });

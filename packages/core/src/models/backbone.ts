@@ -42,6 +42,8 @@ export interface BackboneDefinition {
   /** Length of the pooled feature vector for these options. */
   featureDim(options: BuildOptions): number;
   defaultImageSize: number;
+  /** Width used when the config gives none (MobileNetV2: the alpha its ImageNet weights exist for). Default 1. */
+  defaultWidth?: number;
   /** The normalisation the ImageNet weights were trained with. */
   normalization: Normalization;
   /** Input [null, s, s, 3] (NHWC, already normalised) → output [null, featureDim] (global average pool). */

@@ -34,6 +34,8 @@ export interface StageContext {
   tf(): Promise<TfHandle>;
   data: DataConfig;
   runtime: RuntimeConfig;
+  /** Folder of the experiment YAML: relative paths in a stage's config are relative to it. */
+  experimentDir: string;
   /** The run folder (runs/<name>/<timestamp>/). */
   runDir: string;
   /** A scratch folder private to this stage execution; deleted after the stage. */
@@ -54,6 +56,11 @@ export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = P
   configSchema: JsonSchema;
   inputs: I;
   outputs: O;
+  /**
+   * Optional: what else, beyond config, inputs and seed, decides the outputs — e.g. the hash of a
+   * weight file named by path. Must be JSON-able; it becomes part of the cache key.
+   */
+  fingerprint?(config: C, env: { experimentDir: string }): Promise<unknown>;
   run(ctx: StageContext, config: C, inputs: PortValues<I>): Promise<PortValues<O>>;
 }
 

@@ -18,3 +18,5 @@ export interface TfHandle {
   /** One line for logs, e.g. "tensorflow (libtensorflow 2.9.1, @tensorflow/tfjs-node 4.22.0)". */
   description: string;
 }
+
+export type { LayersModel, Tensor } from '@tensorflow/tfjs';
