@@ -20,7 +20,7 @@ export type {
   PseudoLabel,
   PseudoLabels,
 } from './artifacts/kinds.js';
-export { CODECS, codecFor, featureColumnName, type ArtifactCodec } from './artifacts/codecs.js';
+export { CODECS, FEATURES_FILE, codecFor, featureColumnName, type ArtifactCodec } from './artifacts/codecs.js';
 export { ArtifactStore, hashDirectory, stageKey } from './artifacts/artifact-store.js';
 export type { ArtifactRef, OutputValues, StageKeyParts, StageRecord } from './artifacts/artifact-store.js';
 
@@ -34,7 +34,7 @@ export { experimentSchema } from './config/experiment-schema.js';
 export { renderConfigReference } from './config/config-reference.js';
 
 // TensorFlow runtime
-export { BACKEND_PREFERENCE, type BackendName, type BackendRequest, type Tf, type TfHandle } from './tf/types.js';
+export { BACKEND_PREFERENCE, type BackendName, type BackendRequest, type LayersModel, type Tensor, type Tf, type TfHandle } from './tf/types.js';
 export {
   loadTensorflow,
   BackendUnavailableError,
@@ -76,3 +76,31 @@ export { IMAGENET_NORMALIZATION, MINUS_ONE_ONE_NORMALIZATION, toFloatRGB, type N
 export { augment, drawAugmentParams, applyAugment, type AugmentLevel, type AugmentParams } from './image/augment.js';
 export { imageBatches, type ImageBatch, type ImageBatchItem, type ImageBatchOptions } from './image/image-batches.js';
 export { renderSampleGrid, type SampleGridRow } from './image/sample-grid.js';
+
+// Models and weights
+export type { BackboneDefinition, BuildOptions, ImagenetWeights, WeightSource } from './models/backbone.js';
+export { backboneNames, getBackbone, listBackbones, registerBackbone } from './models/registry.js';
+export {
+  WeightMismatchError,
+  assignNamedWeights,
+  modelWeightKeys,
+  oihwToHwio,
+  depthwiseToHwc1,
+  linearToDense,
+  type NamedTensor,
+  type StateDict,
+} from './weights/state-dict.js';
+export { parseSafetensors, readSafetensors } from './weights/safetensors.js';
+export { downloadFile, downloadTfjsFolder } from './weights/download.js';
+export {
+  MissingWeightsError,
+  fetchInstructions,
+  imagenetPath,
+  loadWeightSource,
+  resolveWeights,
+  sha256Of,
+  weightsCacheDir,
+  type ResolvedWeights,
+  type WeightsIdentity,
+} from './weights/weights-cache.js';
+export { seededInit } from './models/seeded-init.js';

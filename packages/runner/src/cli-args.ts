@@ -1,6 +1,8 @@
 // Command-line parsing. Hand-written because `--force` takes an optional stage id, which
 // node:util parseArgs cannot express.
 
+import type { WeightsCommand } from './weights-command.js';
+
 export interface RunFlags {
   /** true = every stage; a set = those stage ids. */
   force: true | Set<string>;
@@ -14,6 +16,7 @@ export interface RunFlags {
 export type Command =
   | { command: 'run'; file: string; flags: RunFlags }
   | { command: 'inspect-data'; file: string; out?: string; perClass: number; verbose: boolean }
+  | { command: 'weights'; weights: WeightsCommand }
   | { command: 'help' }
   | { command: 'version' };
 
@@ -22,6 +25,7 @@ export class UsageError extends Error {}
 export const USAGE = `Usage:
   runner <experiment.yaml> [--dry-run] [--force [stage]] [--from <stage>] [--only <stage>] [--verbose|--quiet]
   runner inspect-data <experiment.yaml> [--out <dir>] [--per-class <n>]
+  runner weights list | fetch <backbone> | import <file-or-folder> [--as <backbone>]
   runner --help | --version
 
 Run flags:
@@ -39,6 +43,7 @@ export function parseArgs(argv: string[]): Command {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) return { command: 'help' };
   if (argv.includes('--version')) return { command: 'version' };
   const args = [...argv];
+  if (args[0] === 'weights') return { command: 'weights', weights: parseWeights(args.slice(1)) };
   if (args[0] === 'inspect-data') {
     args.shift();
     let file: string | undefined;
@@ -87,4 +92,19 @@ function takeValue(flag: string, args: string[]): string {
   const v = args.shift();
   if (v === undefined || v.startsWith('-')) throw new UsageError(`${flag} expects a stage id`);
   return v;
+}
+
+function parseWeights(args: string[]): WeightsCommand {
+  const [action, ...rest] = args;
+  if (action === 'list' && rest.length === 0) return { action: 'list' };
+  if (action === 'fetch' && rest.length === 1) return { action: 'fetch', backbone: rest[0] as string };
+  if (action === 'import') {
+    const asAt = rest.indexOf('--as');
+    const as = asAt >= 0 ? rest[asAt + 1] : undefined;
+    if (asAt >= 0 && (as === undefined || as.startsWith('-'))) throw new UsageError('--as expects a backbone name');
+    const files = rest.filter((_, i) => asAt < 0 || (i !== asAt && i !== asAt + 1));
+    if (files.length !== 1) throw new UsageError('weights import expects one file or folder');
+    return { action: 'import', file: files[0] as string, ...(as ? { as } : {}) };
+  }
+  throw new UsageError('usage: runner weights list | fetch <backbone> | import <file-or-folder> [--as <backbone>]');
 }

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { USAGE, UsageError, parseArgs } from './cli-args.js';
 import { inspectData } from './inspect-data.js';
+import { weightsCommand } from './weights-command.js';
 import { runExperiment } from './run-experiment.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -26,6 +27,13 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${pkg.version}\n`);
       return 0;
     }
+    case 'weights':
+      try {
+        return await weightsCommand(command.weights);
+      } catch (err) {
+        process.stderr.write(`runner weights: ${(err as Error).message}\n`);
+        return 2;
+      }
     case 'inspect-data':
       return (await inspectData(command)).exitCode;
     case 'run': {

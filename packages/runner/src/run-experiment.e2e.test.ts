@@ -169,6 +169,22 @@ describe('runner end to end', () => {
     expect(JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8')).status).toBe('invalid-data');
   }, 60_000);
 
+  it('experiments/smoke.yaml: the extract stage by short name, weights none, features.parquet in the run folder', async () => {
+    const smoke = await fs.readFile(path.resolve(here, '../../../experiments/smoke.yaml'), 'utf8');
+    await fs.writeFile(path.join(work, 'smoke.yaml'), smoke);
+    const first = await runCli(['smoke.yaml']);
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/weights: none .*no ImageNet knowledge/);
+    expect(first.out).toMatch(/tensorflow backend: cpu/);
+    const [dir] = await runDirs('smoke');
+    const artifacts = JSON.parse(await fs.readFile(path.join(dir!, 'artifacts.json'), 'utf8'));
+    expect(artifacts['extract.features'].kind).toBe('FeatureTable');
+    const parquet = await fs.readFile(path.join(dir!, 'features.parquet'));
+    expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
+    const second = await runCli(['smoke.yaml']);
+    expect(second.out).toContain('stage extract: cache hit');
+  }, 180_000);
+
   it('inspect-data prints the summary and writes the sample grid and data report', async () => {
     const res = await runCli(['inspect-data', 'exp.yaml', '--out', 'inspect', '--per-class', '2']);
     expect(res.code, res.out).toBe(0);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   ArtifactStore,
   CODECS,
+  FEATURES_FILE,
   ConfigError,
   DataError,
   consoleSink,
@@ -88,7 +89,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const stale = await store.cleanStaleTemp();
   if (stale) consoleOnly.info(`cache: removed ${stale} unfinished write(s) left by an interrupted run`);
 
-  if (flags.dryRun) return dryRun(config, plan, store, flags, consoleOnly, options.signal);
+  if (flags.dryRun) return dryRun(config, plan, store, flags, consoleOnly, path.dirname(file), options.signal);
 
   const folder = await createRunFolder(config.runtime.runsDir, config.name);
   const runLog = createRunLogSink(folder.logFile);
@@ -145,13 +146,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       continue;
     }
     const inputRefs = resolveInputRefs(stage, datasetRef, records);
-    const key = stageKey({
-      plugin: stage.plugin.name,
-      version: stage.plugin.version,
-      config: stage.config,
-      inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, r]) => [n, r.hash])),
-      seed: stage.seed,
-    });
+    const key = await keyFor(stage, inputRefs, path.dirname(file));
     outcome.key = key;
     const forced = flags.force === true || flags.force.has(stage.id) || (fromIndex >= 0 && i >= fromIndex);
     const cached = await store.lookup(key);
@@ -163,7 +158,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       outcome.outputs = cached.outputs;
       records.set(stage.id, cached);
       recordArtifacts(artifacts, stage.id, cached);
-      await copyFigures(cached, folder);
+      await exportToRunFolder(cached, folder);
       continue;
     }
     if (!mustRun) {
@@ -192,6 +187,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         tf: tfOnce,
         data: config.data,
         runtime: config.runtime,
+        experimentDir: path.dirname(file),
         runDir: folder.dir,
         workDir,
         signal,
@@ -209,7 +205,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       const record = await store.commit(key, { stageId: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, durationMs: Date.now() - t0 }, outputs);
       records.set(stage.id, record);
       recordArtifacts(artifacts, stage.id, record);
-      await copyFigures(record, folder);
+      await exportToRunFolder(record, folder);
       outcome.status = 'ran';
       outcome.durationMs = Date.now() - t0;
       outcome.outputs = record.outputs;
@@ -233,6 +229,19 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const ran = outcomes.filter((o) => o.status === 'ran').map((o) => o.id);
   logger.info(`done: ${ran.length} ran${ran.length ? ` (${ran.join(', ')})` : ''}, ${hits.length} cache hit(s)${hits.length ? ` (${hits.join(', ')})` : ''}`);
   return finish(0, 'ok');
+}
+
+/** The cache key: plugin identity, resolved config, input hashes, seed, and the plugin's own fingerprint. */
+async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef>, experimentDir: string): Promise<string> {
+  const fingerprint = stage.plugin.fingerprint ? await (stage.plugin.fingerprint as (c: unknown, e: { experimentDir: string }) => Promise<unknown>)(stage.config, { experimentDir }) : null;
+  return stageKey({
+    plugin: stage.plugin.name,
+    version: stage.plugin.version,
+    config: stage.config,
+    inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, r]) => [n, r.hash])),
+    seed: stage.seed,
+    ...(fingerprint !== null && fingerprint !== undefined ? { fingerprint } : {}),
+  });
 }
 
 function checkStageFlags(flags: RunFlags, plan: PlannedStage[]): void {
@@ -292,13 +301,20 @@ function recordArtifacts(into: Record<string, ArtifactRef>, stageId: string, rec
   for (const [name, ref] of Object.entries(record.outputs)) into[`${stageId}.${name}`] = ref;
 }
 
-async function copyFigures(record: StageRecord, folder: RunFolder): Promise<void> {
+/** Copies the outputs a person opens directly into the run folder: figures, and the feature table (for pandas). */
+async function exportToRunFolder(record: StageRecord, folder: RunFolder): Promise<void> {
+  const place = async (from: string, dir: string, name: string): Promise<void> => {
+    let target = path.join(dir, name);
+    if (await fs.stat(target).catch(() => null)) target = path.join(dir, `${record.stageId}-${name}`);
+    await fs.copyFile(from, target);
+  };
   for (const ref of Object.values(record.outputs)) {
-    if (ref.kind !== 'Figure') continue;
-    const fig = await CODECS.Figure.load(ref.path);
-    let target = path.join(folder.figuresDir, fig.name);
-    if (await fs.stat(target).catch(() => null)) target = path.join(folder.figuresDir, `${record.stageId}-${fig.name}`);
-    await fs.copyFile(path.join(ref.path, fig.name), target);
+    if (ref.kind === 'Figure') {
+      const fig = await CODECS.Figure.load(ref.path);
+      await place(path.join(ref.path, fig.name), folder.figuresDir, fig.name);
+    } else if (ref.kind === 'FeatureTable') {
+      await place(path.join(ref.path, FEATURES_FILE), folder.dir, FEATURES_FILE);
+    }
   }
 }
 
@@ -331,6 +347,7 @@ async function dryRun(
   store: ArtifactStore,
   flags: RunFlags,
   logger: Logger,
+  experimentDir: string,
   signal?: AbortSignal,
 ): Promise<RunResult> {
   let datasetRef: ArtifactRef;
@@ -359,13 +376,7 @@ async function dryRun(
     let status: string;
     if (upstreamUnknown) status = 'run       (an upstream stage runs first)';
     else {
-      const key = stageKey({
-        plugin: stage.plugin.name,
-        version: stage.plugin.version,
-        config: stage.config,
-        inputs: Object.fromEntries(Object.entries(resolveInputRefs(stage, datasetRef, records)).map(([n, r]) => [n, r.hash])),
-        seed: stage.seed,
-      });
+      const key = await keyFor(stage, resolveInputRefs(stage, datasetRef, records), experimentDir);
       const cached = await store.lookup(key);
       const forced = flags.force === true || flags.force.has(stage.id) || (fromIndex >= 0 && i >= fromIndex);
       if (cached) records.set(stage.id, cached);

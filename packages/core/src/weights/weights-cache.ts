@@ -52,15 +52,18 @@ export interface ResolveWeightsOptions {
   fetchImpl?: typeof fetch;
 }
 
-/** sha256 of a file, or of a folder's files in name order (a TF.js model folder). */
+/**
+ * sha256 of a file; for a TF.js model folder, of model.json and the shards its manifest lists (in
+ * that order), so that extra files beside them (a README, SOURCE.txt) do not change the identity.
+ */
 export async function sha256Of(target: string): Promise<string> {
   const hash = createHash('sha256');
   const stat = await fs.stat(target);
   if (stat.isFile()) return hash.update(await fs.readFile(target)).digest('hex');
-  for (const name of (await fs.readdir(target)).sort()) {
-    const file = path.join(target, name);
-    if ((await fs.stat(file)).isFile()) hash.update(name).update(await fs.readFile(file));
-  }
+  const modelJson = await fs.readFile(path.join(target, 'model.json'));
+  const manifest = JSON.parse(modelJson.toString('utf8')) as { weightsManifest?: { paths: string[] }[] };
+  hash.update(modelJson);
+  for (const shard of (manifest.weightsManifest ?? []).flatMap((g) => g.paths)) hash.update(await fs.readFile(path.join(target, shard)));
   return hash.digest('hex');
 }
 

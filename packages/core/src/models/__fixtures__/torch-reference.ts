@@ -98,7 +98,14 @@ async function readManifest(dir: string): Promise<TorchReferenceManifest | undef
   }
 }
 
+/** In CI (NEURO_SSL_REQUIRE_TORCH=1, set by .ci/run) a missing reference fails the tests instead of skipping them. */
 async function locate(): Promise<TorchReference> {
+  const found = await locateOrSkip();
+  if ('skip' in found && process.env.NEURO_SSL_REQUIRE_TORCH === '1') throw new Error(`NEURO_SSL_REQUIRE_TORCH=1 but the torch reference is unavailable: ${found.skip}`);
+  return found;
+}
+
+async function locateOrSkip(): Promise<TorchReference> {
   if (!existsSync(REFERENCE_SCRIPT)) return { skip: `${REFERENCE_SCRIPT} not found` };
   const script = await readFile(REFERENCE_SCRIPT);
   const key = createHash('sha256').update(script).update(JSON.stringify({ images: IMAGES, count: COUNT, seed: SEED })).digest('hex').slice(0, 16);

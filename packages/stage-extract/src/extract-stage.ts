@@ -1,0 +1,98 @@
+// The extract stage: DatasetIndex → FeatureTable (one row per readable image, labelled and unlabelled).
+
+import path from 'node:path';
+import {
+  IMAGENET_NORMALIZATION,
+  MINUS_ONE_ONE_NORMALIZATION,
+  defineStage,
+  getBackbone,
+  resolveWeights,
+  seededInit,
+  sha256Of,
+  weightsCacheDir,
+  imagenetPath,
+  type FeatureTable,
+  type Normalization,
+} from '@neuro-ssl/core';
+import { existsSync } from 'node:fs';
+import { extractConfigSchema, type ExtractConfig } from './extract-config.js';
+import { extractFeatures } from './extract-features.js';
+
+const NORMALIZATIONS: Record<Exclude<ExtractConfig['normalization'], 'weights'>, Normalization> = {
+  imagenet: IMAGENET_NORMALIZATION,
+  'minus-one-one': MINUS_ONE_ONE_NORMALIZATION,
+};
+
+export const extractStage = defineStage({
+  name: '@neuro-ssl/stage-extract',
+  version: '0.1.0',
+  description: 'One feature vector per image from a CNN backbone (ImageNet weights, a file, or none).',
+  configSchema: extractConfigSchema(),
+  inputs: { dataset: 'DatasetIndex' },
+  outputs: { features: 'FeatureTable' },
+
+  // The weight file's content, not just its path, decides the features: put it in the cache key.
+  async fingerprint(config: ExtractConfig, env) {
+    if (config.weights === 'none') return { weights: null };
+    const file = config.weights === 'imagenet' ? imagenetPath(getBackbone(config.backbone), weightsCacheDir()) : path.resolve(env.experimentDir, config.weights);
+    return { weights: existsSync(file) ? await sha256Of(file) : `missing:${file}` };
+  },
+
+  async run(ctx, config: ExtractConfig, { dataset }) {
+    const definition = getBackbone(config.backbone);
+    const width = config.width ?? definition.defaultWidth ?? 1;
+    const imageSize = config.imageSize ?? ctx.data.preprocess.imageSize;
+    let normalization = definition.normalization;
+    if (config.normalization !== 'weights') {
+      normalization = NORMALIZATIONS[config.normalization];
+      if (normalization.name !== definition.normalization.name) {
+        ctx.logger.warn(`normalization overridden: ${normalization.name} instead of ${definition.normalization.name}, which the ${definition.name} weights expect`);
+      }
+    }
+    const { tf, backend } = await ctx.tf();
+    const weights = await resolveWeights(definition, config.weights, { baseDir: ctx.experimentDir, logger: ctx.logger, progress: ctx.progress });
+    const baseline = tf.memory().numTensors;
+    const model = definition.build(tf, { imageSize, width });
+    try {
+      if (weights.source) await definition.loadWeights(tf, model, weights.source);
+      else seededInit(tf, model, ctx.rng.fork('init'));
+      const featureDim = definition.featureDim({ imageSize, width });
+      ctx.logger.info(
+        `extracting ${definition.name} (width ${width}, ${imageSize}px, ${featureDim}-d, ${normalization.name} normalisation) on ${backend} for ${dataset.images.length} images`,
+      );
+      const bar = ctx.progress({ label: 'extract', total: dataset.images.length, unit: 'img' });
+      const values = await extractFeatures(tf, model, dataset.images, {
+        preprocess: { ...ctx.data.preprocess, imageSize },
+        normalization,
+        batchSize: config.batchSize ?? ctx.runtime.batchSize,
+        concurrency: ctx.runtime.concurrency,
+        featureDim,
+        progress: bar,
+        signal: ctx.signal,
+      });
+      bar.done();
+      const features: FeatureTable = {
+        ids: dataset.images.map((r) => r.id),
+        paths: dataset.images.map((r) => r.path),
+        splits: dataset.images.map((r) => r.split),
+        labels: dataset.images.map((r) => r.label),
+        dim: featureDim,
+        values,
+        meta: {
+          backbone: definition.name,
+          width,
+          imageSize,
+          normalization: normalization.name,
+          weights: weights.identity,
+          backend,
+          preprocess: { ...ctx.data.preprocess, imageSize },
+        },
+      };
+      return { features };
+    } finally {
+      model.dispose();
+      const leaked = tf.memory().numTensors - baseline;
+      if (leaked !== 0) ctx.logger.warn(`extract: ${leaked} tensor(s) still allocated after the stage`);
+    }
+  },
+});

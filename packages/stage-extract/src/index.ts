@@ -1,0 +1,7 @@
+// @neuro-ssl/stage-extract — `use: extract` in an experiment YAML.
+import { extractStage } from './extract-stage.js';
+
+export { extractStage };
+export { extractFeatures, type ExtractOptions } from './extract-features.js';
+export { extractConfigSchema, type ExtractConfig, type NormalizationChoice } from './extract-config.js';
+export default extractStage;
