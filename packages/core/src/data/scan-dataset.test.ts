@@ -12,8 +12,9 @@ import { DataError } from './data-error.js';
 import type { DatasetIndex } from './dataset-index.js';
 import { splitGroupKeys } from './near-duplicates.js';
 import { scanDataset } from './scan-dataset.js';
+import { BR35H_DIR } from '../__fixtures__/shared-paths.js';
 
-const REAL_ROOT = '/work/shared/datasets/br35h-oc';
+const REAL_ROOT = BR35H_DIR;
 
 function config(root: string, overrides: Partial<DataConfig> = {}): DataConfig {
   return {

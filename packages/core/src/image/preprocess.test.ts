@@ -7,6 +7,7 @@ import { createGreyImage } from './grey-image.js';
 import { imageBatches } from './image-batches.js';
 import { IMAGENET_NORMALIZATION } from './normalization.js';
 import { preprocessGrey } from './preprocess.js';
+import { BR35H_DIR } from '../__fixtures__/shared-paths.js';
 
 const base: PreprocessConfig = { normalise: false, clahe: false, crop: 'none', imageSize: 64 };
 
@@ -45,7 +46,7 @@ describe('preprocessGrey', () => {
   });
 });
 
-const realRoot = '/work/shared/datasets/br35h-oc';
+const realRoot = BR35H_DIR;
 const realDir = path.join(realRoot, 'avec_labels', 'Cancer');
 const haveReal = existsSync(realDir);
 

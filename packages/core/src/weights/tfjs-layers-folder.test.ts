@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTensorflow } from '../tf/runtime.js';
 import type { Tf } from '../tf/types.js';
 import { readTfjsLayersFolder, TfjsLayersFolderError } from './tfjs-layers-folder.js';
+import { MOBILENET_V2_WEIGHTS_DIR } from '../__fixtures__/shared-paths.js';
 
-const SHARED = '/work/shared/weights/mobilenet_v2_0.35_224_imagenet';
+const SHARED = MOBILENET_V2_WEIGHTS_DIR;
 
 interface Entry {
   name: string;

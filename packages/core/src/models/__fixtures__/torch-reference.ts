@@ -20,13 +20,14 @@ import { endianness } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NamedTensor, StateDict } from '../../weights/state-dict.js';
+import { BR35H_DIR } from '../../__fixtures__/shared-paths.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 export const REFERENCE_SCRIPT = path.join(REPO_ROOT, 'reference/torch/make_reference.py');
 export const REFERENCE_CACHE = path.join(REPO_ROOT, '.neuro-ssl/reference/torch-v1');
 /** Debian's python3-torch installs for the system Python only (the pyenv `python3` on PATH has no torch). */
 const PYTHON = process.env.NEURO_SSL_TORCH_PYTHON ?? '/usr/bin/python3';
-const IMAGES = process.env.NEURO_SSL_REFERENCE_IMAGES ?? '/work/shared/datasets/br35h-oc/avec_labels';
+const IMAGES = process.env.NEURO_SSL_REFERENCE_IMAGES ?? path.join(BR35H_DIR, 'avec_labels');
 const COUNT = 4;
 const SEED = 0;
 const GENERATE_TIMEOUT_MS = 10 * 60_000;

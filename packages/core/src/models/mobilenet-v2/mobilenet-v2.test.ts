@@ -8,8 +8,9 @@ import { loadTensorflow } from '../../tf/runtime.js';
 import type { Tf } from '../../tf/types.js';
 import { modelWeightKeys, WeightMismatchError, type NamedTensor } from '../../weights/state-dict.js';
 import { buildMobileNetV2, kerasNamedTensors, makeDivisible, mobilenetV2, mobileNetV2FeatureDim } from './index.js';
+import { MOBILENET_V2_WEIGHTS_DIR } from '../../__fixtures__/shared-paths.js';
 
-const SHARED = '/work/shared/weights/mobilenet_v2_0.35_224_imagenet';
+const SHARED = MOBILENET_V2_WEIGHTS_DIR;
 const haveShared = existsSync(path.join(SHARED, 'model.json')) && existsSync(path.join(SHARED, 'weights.bin'));
 
 interface KerasLayer {
