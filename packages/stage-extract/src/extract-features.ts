@@ -11,6 +11,8 @@ export interface ExtractOptions {
   featureDim: number;
   progress?: Progress;
   signal?: AbortSignal;
+  /** Called after each batch with the number of images done so far (for memory/throughput metrics). */
+  onBatch?: (done: number) => void;
 }
 
 /** Row-major [items.length × featureDim]; rows in item order. */
@@ -35,6 +37,7 @@ export async function extractFeatures(tf: Tf, model: LayersModel, items: ImageBa
     values.set(data, row * options.featureDim);
     row += batch.ids.length;
     options.progress?.tick(batch.ids.length);
+    options.onBatch?.(row);
   }
   return values;
 }

@@ -61,6 +61,7 @@ export const extractStage = defineStage({
         `extracting ${definition.name} (width ${width}, ${imageSize}px, ${featureDim}-d, ${normalization.name} normalisation) on ${backend} for ${dataset.images.length} images`,
       );
       const bar = ctx.progress({ label: 'extract', total: dataset.images.length, unit: 'img' });
+      const started = Date.now();
       const values = await extractFeatures(tf, model, dataset.images, {
         preprocess: { ...ctx.data.preprocess, imageSize },
         normalization,
@@ -69,6 +70,11 @@ export const extractStage = defineStage({
         featureDim,
         progress: bar,
         signal: ctx.signal,
+        // Memory over the run, in metrics.jsonl: it must stay flat however many images there are.
+        onBatch: (done) => {
+          const t = (Date.now() - started) / 1000;
+          ctx.metric({ step: done, imagesPerSecond: done / t, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20), tensors: tf.memory().numTensors });
+        },
       });
       bar.done();
       const features: FeatureTable = {
