@@ -89,7 +89,7 @@ describe('runner end to end', () => {
     expect(dir).toBeDefined();
     const files = (await fs.readdir(dir!)).sort();
     expect(files).toEqual(
-      ['artifacts.json', 'config.resolved.yaml', 'data-report.json', 'figures', 'metrics.jsonl', 'run.log', 'summary.json'].sort(),
+      ['artifacts.json', 'config.resolved.yaml', 'data-report.json', 'features.parquet', 'figures', 'metrics.jsonl', 'run.log', 'summary.json'].sort(),
     );
     const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('ok');
