@@ -43,10 +43,13 @@ interface Cli {
   out: string;
 }
 
+const children = new Set<ReturnType<typeof spawn>>();
+
 /** Runs the CLI; `watch` is polled every 50 ms with the output so far and may signal the child. */
 function runCli(args: string[], watch?: (all: string, child: ReturnType<typeof spawn>) => void): Promise<Cli> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...process.env, CI: 'true' } });
+    children.add(child);
     let out = '';
     const on = (b: Buffer): void => {
       out += b.toString();
@@ -55,6 +58,7 @@ function runCli(args: string[], watch?: (all: string, child: ReturnType<typeof s
     child.stderr.on('data', on);
     const timer = watch ? setInterval(() => watch(out, child), 50) : undefined;
     child.on('close', (code, signal) => {
+      children.delete(child);
       clearInterval(timer);
       resolve({ code, signal, out });
     });
@@ -73,6 +77,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  // A test that failed half-way must not leave a runner waiting forever.
+  for (const child of children) child.kill('SIGKILL');
   await fs.rm(work, { recursive: true, force: true });
 });
 
