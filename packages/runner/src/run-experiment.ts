@@ -7,7 +7,6 @@ import path from 'node:path';
 import {
   ArtifactStore,
   CODECS,
-  FEATURES_FILE,
   ConfigError,
   DataError,
   consoleSink,
@@ -301,7 +300,7 @@ function recordArtifacts(into: Record<string, ArtifactRef>, stageId: string, rec
   for (const [name, ref] of Object.entries(record.outputs)) into[`${stageId}.${name}`] = ref;
 }
 
-/** Copies the outputs a person opens directly into the run folder: figures, and the feature table (for pandas). */
+/** Copies what a person opens directly into the run folder: figures, and the tables a codec exports (for pandas). */
 async function exportToRunFolder(record: StageRecord, folder: RunFolder): Promise<void> {
   const place = async (from: string, dir: string, name: string): Promise<void> => {
     let target = path.join(dir, name);
@@ -310,11 +309,10 @@ async function exportToRunFolder(record: StageRecord, folder: RunFolder): Promis
   };
   for (const ref of Object.values(record.outputs)) {
     if (ref.kind === 'Figure') {
-      const fig = await CODECS.Figure.load(ref.path);
-      await place(path.join(ref.path, fig.name), folder.figuresDir, fig.name);
-    } else if (ref.kind === 'FeatureTable') {
-      await place(path.join(ref.path, FEATURES_FILE), folder.dir, FEATURES_FILE);
+      const figure = await CODECS.Figure.load(ref.path);
+      for (const file of figure.files) await place(path.join(ref.path, file.name), folder.figuresDir, file.name);
     }
+    for (const name of CODECS[ref.kind].exports ?? []) await place(path.join(ref.path, name), folder.dir, name);
   }
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ArtifactStore, hashDirectory, stageKey } from './artifact-store.js';
-import type { FeatureTable, Metrics } from './kinds.js';
+import type { ClusterReport, FeatureTable, Metrics } from './kinds.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -88,13 +88,43 @@ describe('ArtifactStore', () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47]);
     const rec = await store.commit('m', meta, {
       model: { kind: 'Model', value: { dir: modelDir, meta: { epochs: 3 } } },
-      fig: { kind: 'Figure', value: { name: 'scatter.png', format: 'png', data: png, title: 'PCA' } },
+      fig: { kind: 'Figure', value: { files: [{ name: 'scatter.png', format: 'png', data: png, title: 'PCA' }] } },
     });
     const model = await store.load({ ...rec.outputs.model!, kind: 'Model' });
     expect(await fs.readFile(path.join(model.dir, 'weights.bin'))).toEqual(Buffer.from([1, 2, 3]));
     expect(model.meta).toEqual({ epochs: 3 });
     const fig = await store.load({ ...rec.outputs.fig!, kind: 'Figure' });
-    expect(Array.from(fig.data)).toEqual(Array.from(png));
-    expect(fig.title).toBe('PCA');
+    expect(Array.from(fig.files[0]!.data)).toEqual(Array.from(png));
+    expect(fig.files[0]!.title).toBe('PCA');
+  });
+
+  it('round-trips a ClusterReport through cluster-report.json + clusters.parquet', async () => {
+    const store = new ArtifactStore(dir);
+    const report: ClusterReport = {
+      ids: ['a', 'b', 'c'],
+      paths: ['/a', '/b', '/c'],
+      splits: ['labelled', 'labelled', 'unlabelled'],
+      labels: [1, 0, -1],
+      embeddings: [{ reducer: 'pca', dims: 2, values: Float32Array.from([1, 2, 3, 4, 5, 6]), params: { components: 2 }, explainedVarianceRatio: [0.7, 0.2] }],
+      results: [
+        {
+          reducer: 'pca',
+          clusterer: 'dbscan',
+          params: { eps: 1 },
+          assignments: Int32Array.from([0, 1, -1]),
+          nClusters: 2,
+          noise: 1,
+          ari: 1,
+          nmi: 1,
+          silhouette: null,
+          contingency: { clusters: [0, 1], classes: [0, 1], counts: [[0, 1], [1, 0]], noise: [0, 0] },
+        },
+      ],
+      meta: { features: 'x' },
+    };
+    const rec = await store.commit('cr', meta, { report: { kind: 'ClusterReport', value: report } });
+    expect((await fs.readdir(rec.outputs.report!.path)).sort()).toEqual(['cluster-report.json', 'clusters.parquet']);
+    const back = await store.load({ ...rec.outputs.report!, kind: 'ClusterReport' });
+    expect(back).toEqual(report);
   });
 });

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { ArtifactKind, ArtifactTypes, Figure, FeatureTable, ModelArtifact } from './kinds.js';
+import type { ArtifactKind, ArtifactTypes, ClusterReport, ClusterResult, Embedding, Figure, FigureFile, FeatureTable, ModelArtifact } from './kinds.js';
 
 export interface ArtifactCodec<K extends ArtifactKind> {
   kind: K;
@@ -15,6 +15,8 @@ export interface ArtifactCodec<K extends ArtifactKind> {
   load(dir: string): Promise<ArtifactTypes[K]>;
   /** Structural check of a value a stage returned: null when fine, else what is wrong. */
   check(value: unknown): string | null;
+  /** Files of the artifact that the runner also copies into the run folder (tables a person opens). */
+  exports?: string[];
 }
 
 type Codecs = { [K in ArtifactKind]: ArtifactCodec<K> };
@@ -49,6 +51,7 @@ export function featureColumnName(j: number): string {
 
 const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
   kind: 'FeatureTable',
+  exports: [FEATURES_FILE],
   format: `Parquet (${FEATURES_FILE}: id, path, split, label, feature_0..feature_{dim-1} as FLOAT; meta JSON in key-value metadata "${META_KEY}")`,
   async save(table: FeatureTable, dir) {
     const n = table.ids.length;
@@ -124,32 +127,103 @@ const modelCodec: ArtifactCodec<'Model'> = {
   },
 };
 
+const FIGURE_INDEX = 'figures.json';
+
 const figureCodec: ArtifactCodec<'Figure'> = {
   kind: 'Figure',
-  format: 'the image file itself (PNG or SVG) + figure.json',
+  format: `the image files themselves (PNG, SVG) + ${FIGURE_INDEX}`,
   async save(value: Figure, dir) {
-    await fs.writeFile(path.join(dir, path.basename(value.name)), value.data);
-    const { data: _data, ...meta } = value;
-    await fs.writeFile(path.join(dir, 'figure.json'), `${JSON.stringify(meta, null, 2)}\n`);
+    for (const file of value.files) await fs.writeFile(path.join(dir, file.name), file.data);
+    await fs.writeFile(path.join(dir, FIGURE_INDEX), `${JSON.stringify(value.files.map(({ data: _data, ...meta }) => meta), null, 2)}\n`);
   },
   async load(dir) {
-    const meta = JSON.parse(await fs.readFile(path.join(dir, 'figure.json'), 'utf8')) as Omit<Figure, 'data'>;
-    const data = new Uint8Array(await fs.readFile(path.join(dir, path.basename(meta.name))));
-    return { ...meta, data };
+    const metas = JSON.parse(await fs.readFile(path.join(dir, FIGURE_INDEX), 'utf8')) as Omit<FigureFile, 'data'>[];
+    const files = await Promise.all(metas.map(async (meta) => ({ ...meta, data: new Uint8Array(await fs.readFile(path.join(dir, meta.name))) })));
+    return { files };
   },
   check(value) {
-    if (!isObject(value) || typeof value.name !== 'string' || !(value.data instanceof Uint8Array)) {
-      return 'expected { name: string, format: "png" | "svg", data: Uint8Array }';
+    if (!isObject(value) || !Array.isArray(value.files)) return 'expected { files: [{ name, format: "png" | "svg", data: Uint8Array }] }';
+    const names = new Set<string>();
+    for (const f of value.files as unknown[]) {
+      if (!isObject(f) || typeof f.name !== 'string' || !(f.data instanceof Uint8Array)) return 'each file needs name: string and data: Uint8Array';
+      if (f.name === FIGURE_INDEX || f.name !== path.basename(f.name)) return `figure name "${f.name}" must be a plain file name`;
+      if (f.format !== 'png' && f.format !== 'svg') return `figure ${f.name}: format must be "png" or "svg"`;
+      if (names.has(f.name)) return `figure name "${f.name}" appears twice`;
+      names.add(f.name);
     }
-    if (value.name === 'figure.json' || value.name !== path.basename(value.name)) return `figure name "${value.name}" must be a plain file name`;
-    return value.format === 'png' || value.format === 'svg' ? null : 'format must be "png" or "svg"';
+    return null;
+  },
+};
+
+const CLUSTERS_FILE = 'clusters.parquet';
+const CLUSTER_JSON = 'cluster-report.json';
+
+const clusterReportCodec: ArtifactCodec<'ClusterReport'> = {
+  kind: 'ClusterReport',
+  format: `${CLUSTER_JSON} (scores, contingency tables, parameters) + ${CLUSTERS_FILE} (id, path, split, label, <reducer>_<i> coordinates, cluster_<reducer>_<clusterer>)`,
+  exports: [CLUSTERS_FILE],
+  async save(report: ClusterReport, dir) {
+    const n = report.ids.length;
+    const columnData: Parameters<typeof parquetWriteBuffer>[0]['columnData'] = [
+      { name: 'id', data: report.ids, type: 'STRING', nullable: false },
+      { name: 'path', data: report.paths, type: 'STRING', nullable: false },
+      { name: 'split', data: report.splits, type: 'STRING', nullable: false },
+      { name: 'label', data: Int32Array.from(report.labels), type: 'INT32', nullable: false },
+    ];
+    for (const e of report.embeddings) {
+      for (let j = 0; j < e.dims; j++) {
+        const col = new Float32Array(n);
+        for (let i = 0; i < n; i++) col[i] = e.values[i * e.dims + j] as number;
+        columnData.push({ name: `${e.reducer}_${j}`, data: col, type: 'FLOAT', nullable: false });
+      }
+    }
+    for (const r of report.results) columnData.push({ name: `cluster_${r.reducer}_${r.clusterer}`, data: Int32Array.from(r.assignments), type: 'INT32', nullable: false });
+    await fs.writeFile(path.join(dir, CLUSTERS_FILE), new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'neuro-ssl' })));
+    const json = {
+      meta: report.meta,
+      embeddings: report.embeddings.map(({ values: _v, ...rest }) => rest),
+      results: report.results.map(({ assignments: _a, ...rest }) => rest),
+    };
+    await fs.writeFile(path.join(dir, CLUSTER_JSON), `${JSON.stringify(json, null, 2)}\n`);
+  },
+  async load(dir) {
+    const json = JSON.parse(await fs.readFile(path.join(dir, CLUSTER_JSON), 'utf8')) as {
+      meta: Record<string, unknown>;
+      embeddings: Omit<Embedding, 'values'>[];
+      results: Omit<ClusterResult, 'assignments'>[];
+    };
+    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path.join(dir, CLUSTERS_FILE)) });
+    const n = rows.length;
+    return {
+      ids: rows.map((r) => String(r.id)),
+      paths: rows.map((r) => String(r.path)),
+      splits: rows.map((r) => (r.split === 'labelled' ? 'labelled' : 'unlabelled')),
+      labels: rows.map((r) => Number(r.label)),
+      embeddings: json.embeddings.map((e) => {
+        const values = new Float32Array(n * e.dims);
+        rows.forEach((row, i) => {
+          for (let j = 0; j < e.dims; j++) values[i * e.dims + j] = Number(row[`${e.reducer}_${j}`]);
+        });
+        return { ...e, values };
+      }),
+      results: json.results.map((r) => ({ ...r, assignments: Int32Array.from(rows, (row) => Number(row[`cluster_${r.reducer}_${r.clusterer}`])) })),
+      meta: json.meta,
+    };
+  },
+  check(value) {
+    if (!isObject(value)) return 'expected a ClusterReport object';
+    const r = value as unknown as ClusterReport;
+    if (!Array.isArray(r.ids) || !Array.isArray(r.embeddings) || !Array.isArray(r.results)) return 'expected ids, embeddings and results arrays';
+    for (const e of r.embeddings) if (!(e.values instanceof Float32Array) || e.values.length !== r.ids.length * e.dims) return `embedding ${e.reducer}: values must be a Float32Array of ids.length × dims`;
+    for (const x of r.results) if (!(x.assignments instanceof Int32Array) || x.assignments.length !== r.ids.length) return `result ${x.reducer}×${x.clusterer}: assignments must be an Int32Array with one entry per id`;
+    return null;
   },
 };
 
 export const CODECS: Codecs = {
   DatasetIndex: jsonCodec('DatasetIndex', 'dataset-index.json', ['images', 'classes', 'badFiles', 'duplicateGroups']),
   FeatureTable: featureTableCodec,
-  ClusterReport: jsonCodec('ClusterReport', 'cluster-report.json', ['reducer', 'clusterer', 'assignments']),
+  ClusterReport: clusterReportCodec,
   Model: modelCodec,
   PseudoLabels: jsonCodec('PseudoLabels', 'pseudo-labels.json', ['items']),
   Metrics: jsonCodec('Metrics', 'metrics.json', ['values']),

@@ -29,26 +29,57 @@ export interface FeatureTable {
   meta: Record<string, unknown>;
 }
 
-export interface ClusterAssignment {
-  id: string;
-  cluster: number;
-  /** 2-D embedding coordinates used for the scatter plot. */
-  x: number;
-  y: number;
-  label: number;
+/** One reducer's output: n × dims coordinates, row-major, rows in ClusterReport.ids order. */
+export interface Embedding {
+  reducer: string;
+  dims: number;
+  values: Float32Array;
+  params: Record<string, unknown>;
+  /** PCA: explained-variance ratio per component. */
+  explainedVarianceRatio?: number[];
 }
 
-export interface ClusterReport {
+/** Cluster × class counts on the labelled images; noise (DBSCAN's -1) is counted separately. */
+export interface Contingency {
+  /** Cluster ids, in row order (noise excluded). */
+  clusters: number[];
+  /** Class labels, in column order. */
+  classes: number[];
+  counts: number[][];
+  /** Labelled images marked noise, per class (same order as `classes`). */
+  noise: number[];
+}
+
+/** One reducer × clusterer pair. */
+export interface ClusterResult {
   reducer: string;
   clusterer: string;
-  nClusters: number;
-  /** Points DBSCAN marked as noise (cluster -1). */
-  noise: number;
-  /** Adjusted Rand index against labels on the labelled subset; null when no labels. */
-  ari: number | null;
-  silhouette: number | null;
-  assignments: ClusterAssignment[];
   params: Record<string, unknown>;
+  /** Cluster id per image (ClusterReport.ids order); -1 = noise. */
+  assignments: Int32Array;
+  nClusters: number;
+  noise: number;
+  /** Against the true labels, on the labelled images only; null when there are none. */
+  ari: number | null;
+  nmi: number | null;
+  /** On the space that was clustered (null when fewer than two clusters). */
+  silhouette: number | null;
+  contingency: Contingency;
+}
+
+/**
+ * Does the backbone separate the classes without labels? Every reducer × clusterer pair.
+ * On disk: cluster-report.json (scores) + clusters.parquet (id, path, label, split, embedding
+ * coordinates `<reducer>_<i>`, cluster id per pair `cluster_<reducer>_<clusterer>`).
+ */
+export interface ClusterReport {
+  ids: string[];
+  paths: string[];
+  splits: ('labelled' | 'unlabelled')[];
+  labels: number[];
+  embeddings: Embedding[];
+  results: ClusterResult[];
+  meta: Record<string, unknown>;
 }
 
 /** A trained model: a TF.js layers-model folder (model.json + weight shards) plus metadata. */
@@ -77,12 +108,17 @@ export interface Metrics {
   extra?: Record<string, unknown>;
 }
 
-export interface Figure {
-  /** File name inside the run's figures/ folder, e.g. "pca-kmeans.png". */
+export interface FigureFile {
+  /** File name inside the run's figures/ folder, e.g. "pca-by-cluster.png". */
   name: string;
   format: 'png' | 'svg';
   data: Uint8Array;
   title?: string;
+}
+
+/** One or more figure files (a stage may draw a figure per reducer, in SVG and PNG). */
+export interface Figure {
+  files: FigureFile[];
 }
 
 export interface ArtifactTypes {

@@ -39,7 +39,7 @@ export const plugin = {
     const png = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#336699' } }).png().toBuffer();
     return {
       metrics: { values: { accuracy: correct / n, n } },
-      plot: { name: 'threshold.png', format: 'png', data: new Uint8Array(png), title: 'threshold' },
+      plot: { files: [{ name: 'threshold.png', format: 'png', data: new Uint8Array(png), title: 'threshold' }] },
     };
   },
 };
