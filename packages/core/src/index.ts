@@ -31,7 +31,8 @@ export type { ArtifactRef, OutputValues, StageKeyParts, StageRecord } from './ar
 export type { DataConfig, ExperimentConfig, PreprocessConfig, RuntimeConfig, StageConfig } from './config/experiment.js';
 export { ConfigError, formatConfigIssue, formatConfigPath, type ConfigIssue } from './config/config-error.js';
 export { YamlSource, type ConfigPath, type SourcePosition } from './config/yaml-source.js';
-export { validateWithSchema, suggest, editDistance, type ValidateOptions, type ValidateResult } from './config/validate-schema.js';
+export { validateWithSchema, type ValidateOptions, type ValidateResult } from './config/validate-schema.js';
+export { suggest, editDistance } from './util/suggest.js';
 export { loadExperiment, parseExperiment, stringifyResolvedConfig, defaultStageId, type LoadedExperiment } from './config/load-experiment.js';
 export { experimentSchema } from './config/experiment-schema.js';
 export { renderConfigReference } from './config/config-reference.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonSchema } from '../plugin/stage-plugin.js';
 import { parseExperiment } from './load-experiment.js';
-import { compileSchema, editDistance, suggest, validateWithSchema } from './validate-schema.js';
+import { compileSchema, validateWithSchema } from './validate-schema.js';
+import { editDistance, suggest } from '../util/suggest.js';
 import { YamlSource } from './yaml-source.js';
 
 const pluginSchema: JsonSchema = {

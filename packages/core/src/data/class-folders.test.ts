@@ -1,26 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { checkClassFolders, levenshtein, suggestName } from './class-folders.js';
+import { checkClassFolders } from './class-folders.js';
 
 const dir = '/data/avec_labels';
-
-describe('levenshtein', () => {
-  it('counts edits', () => {
-    expect(levenshtein('', '')).toBe(0);
-    expect(levenshtein('abc', '')).toBe(3);
-    expect(levenshtein('kitten', 'sitting')).toBe(3);
-    expect(levenshtein('tumor', 'tumour')).toBe(1);
-  });
-});
-
-describe('suggestName', () => {
-  it('prefers a case-insensitive match, then the closest name within reach', () => {
-    expect(suggestName('cancer', ['Cancer', 'Normal'])).toBe('Cancer');
-    expect(suggestName('Tumor', ['Normal', 'Tumour'])).toBe('Tumour');
-    expect(suggestName('yes', ['no', 'Normal'])).toBeUndefined();
-    expect(suggestName('glioma', [])).toBeUndefined();
-  });
-});
 
 describe('checkClassFolders', () => {
   it('passes when every class has a non-empty folder and nothing else is there', () => {

@@ -3,50 +3,13 @@
 // any mismatch is an error that names the folder it probably meant.
 
 import path from 'node:path';
+import { suggest } from '../util/suggest.js';
 
 export interface ClassFolder {
   /** Folder name under the labelled dir. */
   name: string;
   /** Non-hidden files directly inside it. */
   files: number;
-}
-
-/** Edit distance (insertions, deletions, substitutions), two-row dynamic programme. */
-export function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const curr = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      curr[j] = Math.min((prev[j] ?? 0) + 1, (curr[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
-    }
-    prev = curr;
-  }
-  return prev[b.length] ?? 0;
-}
-
-/**
- * The candidate `name` was probably meant as: a case-insensitive equal first, else the closest by
- * case-insensitive edit distance, if within a third of the longer name (at least 1). Ties go to the
- * alphabetically first candidate so messages are stable.
- */
-export function suggestName(name: string, candidates: readonly string[]): string | undefined {
-  const sorted = [...candidates].sort();
-  const lower = name.toLowerCase();
-  const sameCase = sorted.find((c) => c.toLowerCase() === lower);
-  if (sameCase !== undefined) return sameCase;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of sorted) {
-    const d = levenshtein(lower, candidate.toLowerCase());
-    const limit = Math.max(1, Math.floor(Math.max(name.length, candidate.length) / 3));
-    if (d <= limit && d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
 }
 
 const list = (names: readonly string[]): string => (names.length > 0 ? [...names].sort().join(', ') : 'none');
@@ -74,7 +37,7 @@ export function checkClassFolders(
   for (const name of [...classNames].sort()) {
     const folder = byName.get(name);
     if (folder === undefined) {
-      const hint = suggestName(name, unclaimed) ?? suggestName(name, folderNames);
+      const hint = suggest(name, [...unclaimed].sort()) ?? suggest(name, [...folderNames].sort());
       if (hint !== undefined) suggested.add(hint);
       const didYouMean = hint !== undefined ? `; did you mean "${hint}"?` : '';
       issues.push(
@@ -87,7 +50,7 @@ export function checkClassFolders(
 
   for (const name of [...unclaimed].sort()) {
     if (suggested.has(name)) continue; // already reported as the likely meaning of a missing class
-    const hint = suggestName(name, classNames.filter((c) => !byName.has(c)));
+    const hint = suggest(name, classNames.filter((c) => !byName.has(c)).sort());
     const advice = hint !== undefined ? `did you mean class "${hint}"?` : 'add it to data.labelled.classes or move it out';
     issues.push(
       `data.labelled.dir: folder ${path.join(labelledDir, name)} is not a class in data.labelled.classes; ${advice} (classes: ${list(classNames)})`,

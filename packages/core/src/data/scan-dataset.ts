@@ -11,7 +11,8 @@ import sharp, { type Metadata } from 'sharp';
 import type { DataConfig } from '../config/experiment.js';
 import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
-import { checkClassFolders, suggestName, type ClassFolder } from './class-folders.js';
+import { checkClassFolders, type ClassFolder } from './class-folders.js';
+import { suggest } from '../util/suggest.js';
 import { DataError } from './data-error.js';
 import { formatScanSummary } from './data-report.js';
 import type { BadFile, BadFileReason, DatasetIndex, ImageFormat, ImageRecord, Split } from './dataset-index.js';
@@ -88,7 +89,7 @@ async function requireDirectory(dir: string, key: string): Promise<void> {
   let hint = '';
   if (!exists && (await isDirectory(parent))) {
     const siblings = (await listFolder(parent)).dirs;
-    const near = suggestName(path.basename(dir), siblings);
+    const near = suggest(path.basename(dir), [...siblings].sort());
     hint = `${near !== undefined ? `; did you mean "${near}"?` : ''} (folders found in ${parent}: ${siblings.join(', ') || 'none'})`;
   }
   const issue = `${key}: ${dir} ${exists ? 'is not a directory' : 'does not exist'}${hint}`;
