@@ -49,23 +49,42 @@ export function featureColumnName(j: number): string {
   return `feature_${j}`;
 }
 
+type ColumnData = Parameters<typeof parquetWriteBuffer>[0]['columnData'];
+
+/** Row-major n × dims floats → one FLOAT column per dimension. */
+function floatColumns(values: Float32Array, n: number, dims: number, name: (j: number) => string): ColumnData {
+  const columns: ColumnData = [];
+  for (let j = 0; j < dims; j++) {
+    const col = new Float32Array(n);
+    for (let i = 0; i < n; i++) col[i] = values[i * dims + j] as number;
+    columns.push({ name: name(j), data: col, type: 'FLOAT', nullable: false });
+  }
+  return columns;
+}
+
+/** The inverse of floatColumns, from rows read back by hyparquet. */
+function rowMajor(rows: Record<string, unknown>[], dims: number, name: (j: number) => string): Float32Array {
+  const names = Array.from({ length: dims }, (_, j) => name(j));
+  const values = new Float32Array(rows.length * dims);
+  rows.forEach((row, i) => {
+    for (let j = 0; j < dims; j++) values[i * dims + j] = Number(row[names[j] as string]);
+  });
+  return values;
+}
+
 const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
   kind: 'FeatureTable',
   exports: [FEATURES_FILE],
   format: `Parquet (${FEATURES_FILE}: id, path, split, label, feature_0..feature_{dim-1} as FLOAT; meta JSON in key-value metadata "${META_KEY}")`,
   async save(table: FeatureTable, dir) {
     const n = table.ids.length;
-    const columnData: Parameters<typeof parquetWriteBuffer>[0]['columnData'] = [
+    const columnData: ColumnData = [
       { name: 'id', data: table.ids, type: 'STRING', nullable: false },
       { name: 'path', data: table.paths, type: 'STRING', nullable: false },
       { name: 'split', data: table.splits, type: 'STRING', nullable: false },
       { name: 'label', data: Int32Array.from(table.labels), type: 'INT32', nullable: false },
     ];
-    for (let j = 0; j < table.dim; j++) {
-      const col = new Float32Array(n);
-      for (let i = 0; i < n; i++) col[i] = table.values[i * table.dim + j] as number;
-      columnData.push({ name: featureColumnName(j), data: col, type: 'FLOAT', nullable: false });
-    }
+    columnData.push(...floatColumns(table.values, n, table.dim, featureColumnName));
     const buffer = parquetWriteBuffer({
       columnData,
       kvMetadata: [{ key: META_KEY, value: JSON.stringify({ dim: table.dim, meta: table.meta }) }],
@@ -79,11 +98,7 @@ const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
     const kv = metadata.key_value_metadata?.find((e) => e.key === META_KEY)?.value;
     const { dim, meta } = (kv ? JSON.parse(kv) : { dim: 0, meta: {} }) as { dim: number; meta: Record<string, unknown> };
     const rows = await parquetReadObjects({ file });
-    const values = new Float32Array(rows.length * dim);
-    const names = Array.from({ length: dim }, (_, j) => featureColumnName(j));
-    rows.forEach((row, i) => {
-      for (let j = 0; j < dim; j++) values[i * dim + j] = Number(row[names[j] as string]);
-    });
+    const values = rowMajor(rows, dim, featureColumnName);
     return {
       ids: rows.map((r) => String(r.id)),
       paths: rows.map((r) => String(r.path)),
@@ -164,19 +179,13 @@ const clusterReportCodec: ArtifactCodec<'ClusterReport'> = {
   exports: [CLUSTERS_FILE],
   async save(report: ClusterReport, dir) {
     const n = report.ids.length;
-    const columnData: Parameters<typeof parquetWriteBuffer>[0]['columnData'] = [
+    const columnData: ColumnData = [
       { name: 'id', data: report.ids, type: 'STRING', nullable: false },
       { name: 'path', data: report.paths, type: 'STRING', nullable: false },
       { name: 'split', data: report.splits, type: 'STRING', nullable: false },
       { name: 'label', data: Int32Array.from(report.labels), type: 'INT32', nullable: false },
     ];
-    for (const e of report.embeddings) {
-      for (let j = 0; j < e.dims; j++) {
-        const col = new Float32Array(n);
-        for (let i = 0; i < n; i++) col[i] = e.values[i * e.dims + j] as number;
-        columnData.push({ name: `${e.reducer}_${j}`, data: col, type: 'FLOAT', nullable: false });
-      }
-    }
+    for (const e of report.embeddings) columnData.push(...floatColumns(e.values, n, e.dims, (j) => `${e.reducer}_${j}`));
     for (const r of report.results) columnData.push({ name: `cluster_${r.reducer}_${r.clusterer}`, data: Int32Array.from(r.assignments), type: 'INT32', nullable: false });
     await fs.writeFile(path.join(dir, CLUSTERS_FILE), new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'neuro-ssl' })));
     const json = {
@@ -193,19 +202,12 @@ const clusterReportCodec: ArtifactCodec<'ClusterReport'> = {
       results: Omit<ClusterResult, 'assignments'>[];
     };
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path.join(dir, CLUSTERS_FILE)) });
-    const n = rows.length;
     return {
       ids: rows.map((r) => String(r.id)),
       paths: rows.map((r) => String(r.path)),
       splits: rows.map((r) => (r.split === 'labelled' ? 'labelled' : 'unlabelled')),
       labels: rows.map((r) => Number(r.label)),
-      embeddings: json.embeddings.map((e) => {
-        const values = new Float32Array(n * e.dims);
-        rows.forEach((row, i) => {
-          for (let j = 0; j < e.dims; j++) values[i * e.dims + j] = Number(row[`${e.reducer}_${j}`]);
-        });
-        return { ...e, values };
-      }),
+      embeddings: json.embeddings.map((e) => ({ ...e, values: rowMajor(rows, e.dims, (j) => `${e.reducer}_${j}`) })),
       results: json.results.map((r) => ({ ...r, assignments: Int32Array.from(rows, (row) => Number(row[`cluster_${r.reducer}_${r.clusterer}`])) })),
       meta: json.meta,
     };
