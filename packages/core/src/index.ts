@@ -108,3 +108,7 @@ export {
   type WeightsIdentity,
 } from './weights/weights-cache.js';
 export { seededInit } from './models/seeded-init.js';
+
+// Plots
+export { renderScatter, scatterVegaLiteSpec, type RenderedPlot, type ScatterGroup, type ScatterPoint, type ScatterSpec } from './plots/scatter.js';
+export { PLOT_GREY, categoricalColor } from './plots/plot-theme.js';
