@@ -3,6 +3,7 @@
 
 // Plugin API
 export { defineStage, isStagePlugin } from './plugin/stage-plugin.js';
+export { createTestContext, type TestContextOptions } from './plugin/test-context.js';
 export type { AnyStagePlugin, JsonSchema, MetricRecord, PortSpec, PortValues, StageContext, StagePlugin } from './plugin/stage-plugin.js';
 
 // Artifacts

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   MissingWeightsError,
   createRng,
+  createTestContext,
   getBackbone,
   loadTensorflow,
   silentLogger,
@@ -18,7 +19,6 @@ import {
 } from '@neuro-ssl/core';
 import { extractStage } from './extract-stage.js';
 import type { ExtractConfig } from './extract-config.js';
-import { testContext } from './__fixtures__/stage-context.js';
 
 let dir: string;
 let data: DataConfig;
@@ -32,7 +32,7 @@ async function head(size: number, shade: number, blob: boolean): Promise<Buffer>
 }
 
 const run = (config: Partial<ExtractConfig>, lines: string[] = []): Promise<{ features: FeatureTable }> =>
-  extractStage.run(testContext(data, { experimentDir: dir, lines }), { weights: 'none', normalization: 'weights', backbone: 'resnet18', ...config } as ExtractConfig, {
+  extractStage.run(createTestContext({ data, experimentDir: dir, lines }), { weights: 'none', normalization: 'weights', backbone: 'resnet18', ...config } as ExtractConfig, {
     dataset,
   });
 
@@ -134,7 +134,7 @@ describe('extract stage', () => {
   it('weights: none is seeded: same seed, same features; another seed, other features', async () => {
     const cfg = { backbone: 'efficientnet_b0', width: 0.25, imageSize: 32, weights: 'none', normalization: 'weights' } as ExtractConfig;
     const withSeed = async (seed: number): Promise<Float32Array> => {
-      const ctx = { ...testContext(data, { experimentDir: dir }), seed, rng: createRng(seed) };
+      const ctx = { ...createTestContext({ data, experimentDir: dir }), seed, rng: createRng(seed) };
       return (await extractStage.run(ctx, cfg, { dataset })).features.values;
     };
     const a = await withSeed(5);

@@ -1,0 +1,47 @@
+// A StageContext for calling a stage's run() directly, as the runner would — for plugin tests
+// (ours and third parties'). Logs go to `lines`; progress is silent; TensorFlow on the cpu backend.
+
+import os from 'node:os';
+import type { DataConfig, RuntimeConfig } from '../config/experiment.js';
+import { createLogger, type LogLevel } from '../progress/logger.js';
+import { loadTensorflow } from '../tf/runtime.js';
+import { createRng } from '../util/rng.js';
+import type { StageContext } from './stage-plugin.js';
+
+export interface TestContextOptions {
+  data?: Partial<DataConfig>;
+  runtime?: Partial<RuntimeConfig>;
+  seed?: number;
+  experimentDir?: string;
+  /** Receives "level message" lines. */
+  lines?: string[];
+}
+
+export function createTestContext(options: TestContextOptions = {}): StageContext {
+  const lines = options.lines ?? [];
+  const logger = createLogger({ level: 'debug', sinks: [(l: LogLevel, line: string) => lines.push(`${l} ${line}`)] });
+  const seed = options.seed ?? 1;
+  const runtime: RuntimeConfig = { backend: 'cpu', batchSize: 4, concurrency: 2, cacheDir: os.tmpdir(), runsDir: os.tmpdir(), ...options.runtime };
+  return {
+    stageId: 'test',
+    seed,
+    rng: createRng(seed),
+    logger,
+    progress: () => ({ tick: () => undefined, status: () => undefined, done: () => undefined }),
+    tf: () => loadTensorflow({ backend: runtime.backend, logger }),
+    data: {
+      root: os.tmpdir(),
+      labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
+      onBadFile: 'skip',
+      duplicates: { threshold: 3 },
+      preprocess: { normalise: true, clahe: false, crop: 'brain', imageSize: 224 },
+      ...options.data,
+    },
+    runtime,
+    experimentDir: options.experimentDir ?? os.tmpdir(),
+    runDir: os.tmpdir(),
+    workDir: os.tmpdir(),
+    signal: new AbortController().signal,
+    metric: () => undefined,
+  };
+}
