@@ -92,15 +92,15 @@ describe('loadExperiment', () => {
     const text = yaml(['name: demo', 'data:', '  root: ./images', 'runtime:', '  bakend: wasm', 'stages:', '  - use: x']);
     const { issues, message } = await issuesOf(() => parseExperiment(text, '/exp/a.yaml'));
     expect(issues).toEqual([
-      { file: '/exp/a.yaml', line: 5, column: 3, path: 'runtime.bakend', message: 'unknown field "bakend"; did you mean "backend"?' },
+      { file: '/exp/a.yaml', line: 5, column: 3, path: 'runtime.bakend', message: 'unknown field "bakend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, cacheDir, runsDir' },
     ]);
-    expect(message).toBe('/exp/a.yaml:5:3: runtime.bakend: unknown field "bakend"; did you mean "backend"?');
+    expect(message).toBe('/exp/a.yaml:5:3: runtime.bakend: unknown field "bakend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, cacheDir, runsDir');
   });
 
   it('suggests for transposed letters too', async () => {
     const text = yaml(['name: demo', 'data: {root: x}', 'runtime: {bakcend: wasm}', 'stages: [{use: x}]']);
     const { issues } = await issuesOf(() => parseExperiment(text, '/exp/a.yaml'));
-    expect(issues[0]).toMatchObject({ line: 3, column: 11, message: 'unknown field "bakcend"; did you mean "backend"?' });
+    expect(issues[0]).toMatchObject({ line: 3, column: 11, message: 'unknown field "bakcend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, cacheDir, runsDir' });
   });
 
   it('lists enum values and suggests a near miss', async () => {

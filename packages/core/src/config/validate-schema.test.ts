@@ -54,7 +54,7 @@ describe('validateWithSchema', () => {
       '9:23 stages[1].with.augment.flip: expected boolean, got string "yes"',
       '9:28 stages[1].with.augment.rotate: unknown field "rotate"; allowed fields: flip',
       '10:22 stages[1].with.weights.url: expected string, got number 3',
-      '10:25 stages[1].with.weights.sha: unknown field "sha"; did you mean "sha256"?',
+      '10:25 stages[1].with.weights.sha: unknown field "sha"; did you mean "sha256"? Allowed fields: url, sha256',
       '11:18 stages[1].with.threshold: must be <= 1, got number 1.5',
       '12:7 stages[1].with.extra: unknown field "extra"; allowed fields: backbone, epochs, learningRate, augment, weights, threshold',
     ]);

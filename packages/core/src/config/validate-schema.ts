@@ -247,10 +247,10 @@ export function describeError(err: ErrorObject, root: unknown): DescribedError {
       const present = data !== null && typeof data === 'object' ? Object.keys(data) : [];
       const candidates = props.filter((k) => !present.includes(k));
       const suggestion = suggest(name, candidates.length ? candidates : props);
+      // Always list what is allowed: for registries (reducers, clusterers) these are the registered names.
       let message = `unknown field "${name}"`;
       if (suggestion !== undefined) message += `; did you mean "${suggestion}"?`;
-      else if (props.length) message += `; allowed fields: ${props.join(', ')}`;
-      else message += '; no fields are allowed here';
+      message += props.length ? `${suggestion !== undefined ? ' A' : '; a'}llowed fields: ${props.join(', ')}` : '; no fields are allowed here';
       return { path: [...path, name], message, preferKey: true };
     }
     case 'false schema':
