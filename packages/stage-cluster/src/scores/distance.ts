@@ -2,9 +2,11 @@
 // silhouette, trustworthiness and DBSCAN's neighbourhoods.
 //
 // Euclidean: d(a, b) = sqrt(max(0, ||a||² + ||b||² − 2 a·b)), Float64 throughout (the float32 input
-// is copied to Float64 once), the dot products four rows at a time so that each row b is read once
-// per four rows a. Cosine (sklearn's cosine_distances): 1 − a·b / (||a|| ||b||) clamped to [0, 2],
-// a zero row being at distance 1 from everything else (sklearn normalises it to zero).
+// is copied to Float64 once), the dot products in 4 × 2 register blocks (four rows a against two
+// rows b: each value loaded once per 4 or 2 products). Cosine (sklearn's cosine_distances):
+// 1 − a·b / (||a|| ||b||) clamped to [0, 2], a zero row being at distance 1 from everything else
+// (sklearn normalises it to zero). Measured (n = 1506, 2 shared cores under load): silhouette
+// d = 512 ≈ 0.8 s with 4 × 2 vs 1.0–1.6 s with 4 × 1 blocks.
 
 import type { Matrix } from '../matrix.js';
 
@@ -54,7 +56,51 @@ export function distanceBlock(p: PreparedRows, i0: number, count: number, j0: nu
   const o1 = (i0 + Math.min(1, count - 1)) * d;
   const o2 = (i0 + Math.min(2, count - 1)) * d;
   const o3 = (i0 + Math.min(3, count - 1)) * d;
-  for (let j = j0; j < n; j++) {
+  let j = j0;
+  // Two rows b at a time: 8 accumulators, each a[k] and b[k] read once per 4 × 2 products.
+  for (; j + 1 < n; j += 2) {
+    const oj = j * d;
+    const ok = oj + d;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let t2 = 0;
+    let t3 = 0;
+    for (let k = 0; k < d; k++) {
+      const b = data[oj + k]!;
+      const c = data[ok + k]!;
+      const a0 = data[o0 + k]!;
+      const a1 = data[o1 + k]!;
+      const a2 = data[o2 + k]!;
+      const a3 = data[o3 + k]!;
+      s0 += a0 * b;
+      s1 += a1 * b;
+      s2 += a2 * b;
+      s3 += a3 * b;
+      t0 += a0 * c;
+      t1 += a1 * c;
+      t2 += a2 * c;
+      t3 += a3 * c;
+    }
+    out[j] = finish(p, i0, j, s0, cosine);
+    out[j + 1] = finish(p, i0, j + 1, t0, cosine);
+    if (count > 1) {
+      out[n + j] = finish(p, i0 + 1, j, s1, cosine);
+      out[n + j + 1] = finish(p, i0 + 1, j + 1, t1, cosine);
+    }
+    if (count > 2) {
+      out[2 * n + j] = finish(p, i0 + 2, j, s2, cosine);
+      out[2 * n + j + 1] = finish(p, i0 + 2, j + 1, t2, cosine);
+    }
+    if (count > 3) {
+      out[3 * n + j] = finish(p, i0 + 3, j, s3, cosine);
+      out[3 * n + j + 1] = finish(p, i0 + 3, j + 1, t3, cosine);
+    }
+  }
+  for (; j < n; j++) {
     const oj = j * d;
     let s0 = 0;
     let s1 = 0;
