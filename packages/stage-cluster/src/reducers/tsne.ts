@@ -227,8 +227,7 @@ export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext
   );
 
   const m = n * N_COMPONENTS;
-  const attr = new Float64Array(m);
-  const rep = new Float64Array(m);
+  const acc = new Float64Array(2 * m);
   const grad = new Float64Array(m);
   const update = new Float64Array(m);
   const gains = new Float64Array(m);
@@ -253,7 +252,7 @@ export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext
       }
       const checkConvergence = (i + 1) % CHECK_EVERY === 0;
       const computeError = checkConvergence || i === end - 1;
-      const z = gradient(P, y, n, exaggeration, attr, rep, grad);
+      const z = gradient(P, y, n, exaggeration, acc, grad);
       if (computeError) error = klDivergence(P, y, n, exaggeration, z);
       let gradNorm2 = 0;
       for (let t = 0; t < m; t++) {
@@ -300,20 +299,12 @@ export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext
 }
 
 /**
- * One pass over the pairs: fills grad (4 (e·Σ p w (yi − yj) − Σ w² (yi − yj) / Z)) and returns
- * Z = Σ_{i≠j} w_ij, with w = (1 + |yi − yj|²)⁻¹.
+ * One pass over the pairs (each once): fills grad = 4 (e·Σ_j p w (yi − yj) − Σ_j w² (yi − yj) / Z)
+ * and returns Z = Σ_{i≠j} w_ij, with w = (1 + |yi − yj|²)⁻¹. `acc` holds, per point, the attractive
+ * and repulsive sums interleaved [a0, a1, r0, r1] so that the scattered updates of j share a cache line.
  */
-function gradient(
-  P: Float64Array,
-  y: Float64Array,
-  n: number,
-  exaggeration: number,
-  attr: Float64Array,
-  rep: Float64Array,
-  grad: Float64Array,
-): number {
-  attr.fill(0);
-  rep.fill(0);
+function gradient(P: Float64Array, y: Float64Array, n: number, exaggeration: number, acc: Float64Array, grad: Float64Array): number {
+  acc.fill(0);
   let zHalf = 0;
   let idx = 0;
   for (let i = 0; i < n; i++) {
@@ -324,9 +315,8 @@ function gradient(
     let r0 = 0;
     let r1 = 0;
     for (let j = i + 1; j < n; j++, idx++) {
-      const j2 = 2 * j;
-      const dx = yi0 - y[j2]!;
-      const dy = yi1 - y[j2 + 1]!;
+      const dx = yi0 - y[2 * j]!;
+      const dy = yi1 - y[2 * j + 1]!;
       const w = 1 / (1 + dx * dx + dy * dy);
       zHalf += w;
       const pw = P[idx]! * w;
@@ -339,20 +329,25 @@ function gradient(
       a1 += pdy;
       r0 += wdx;
       r1 += wdy;
-      attr[j2] = attr[j2]! - pdx;
-      attr[j2 + 1] = attr[j2 + 1]! - pdy;
-      rep[j2] = rep[j2]! - wdx;
-      rep[j2 + 1] = rep[j2 + 1]! - wdy;
+      const j4 = 4 * j;
+      acc[j4] = acc[j4]! - pdx;
+      acc[j4 + 1] = acc[j4 + 1]! - pdy;
+      acc[j4 + 2] = acc[j4 + 2]! - wdx;
+      acc[j4 + 3] = acc[j4 + 3]! - wdy;
     }
-    attr[2 * i] = attr[2 * i]! + a0;
-    attr[2 * i + 1] = attr[2 * i + 1]! + a1;
-    rep[2 * i] = rep[2 * i]! + r0;
-    rep[2 * i + 1] = rep[2 * i + 1]! + r1;
+    const i4 = 4 * i;
+    acc[i4] = acc[i4]! + a0;
+    acc[i4 + 1] = acc[i4 + 1]! + a1;
+    acc[i4 + 2] = acc[i4 + 2]! + r0;
+    acc[i4 + 3] = acc[i4 + 3]! + r1;
   }
   const z = 2 * zHalf;
-  const invZ = 1 / z;
-  const e4 = 4 * exaggeration;
-  for (let t = 0; t < grad.length; t++) grad[t] = e4 * attr[t]! - 4 * invZ * rep[t]!;
+  const rScale = 4 / z;
+  const aScale = 4 * exaggeration;
+  for (let i = 0; i < n; i++) {
+    grad[2 * i] = aScale * acc[4 * i]! - rScale * acc[4 * i + 2]!;
+    grad[2 * i + 1] = aScale * acc[4 * i + 1]! - rScale * acc[4 * i + 3]!;
+  }
   return z;
 }
 
