@@ -175,7 +175,7 @@ describe('runner end to end', () => {
     expect(JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8')).status).toBe('invalid-data');
   }, 60_000);
 
-  it('experiments/smoke.yaml: the extract stage by short name, weights none, features.parquet in the run folder', async () => {
+  it('experiments/smoke.yaml: extract → cluster by short name, weights none, tables and figures in the run folder', async () => {
     const smoke = await fs.readFile(path.resolve(here, '../../../experiments/smoke.yaml'), 'utf8');
     await fs.writeFile(path.join(work, 'smoke.yaml'), smoke);
     const first = await runCli(['smoke.yaml']);
@@ -187,8 +187,16 @@ describe('runner end to end', () => {
     expect(artifacts['extract.features'].kind).toBe('FeatureTable');
     const parquet = await fs.readFile(path.join(dir!, 'features.parquet'));
     expect(parquet.subarray(0, 4).toString()).toBe('PAR1');
+    // the cluster stage (by short name too) consumed the features: report, table and figures
+    expect(artifacts['cluster.report'].kind).toBe('ClusterReport');
+    expect((await fs.readFile(path.join(dir!, 'clusters.parquet'))).subarray(0, 4).toString()).toBe('PAR1');
+    const figures = (await fs.readdir(path.join(dir!, 'figures'))).sort();
+    expect(figures).toContain('pca-kmeans.png');
+    expect(figures).toContain('tsne-by-class.svg');
+    expect(first.out).toMatch(/pca × kmeans: \d+ clusters, \d+ noise, ARI/);
     const second = await runCli(['smoke.yaml']);
     expect(second.out).toContain('stage extract: cache hit');
+    expect(second.out).toContain('stage cluster: cache hit');
   }, 180_000);
 
   it('inspect-data prints the summary and writes the sample grid and data report', async () => {
