@@ -113,3 +113,15 @@ export { seededInit } from './models/seeded-init.js';
 // Plots
 export { renderScatter, scatterVegaLiteSpec, type RenderedPlot, type ScatterGroup, type ScatterPoint, type ScatterSpec } from './plots/scatter.js';
 export { PLOT_GREY, categoricalColor } from './plots/plot-theme.js';
+
+// Supervised splits (near-duplicate groups kept on one side)
+export {
+  itemsForSplit,
+  repeatedStratifiedGroupKFold,
+  stratifiedGroupSplit,
+  type GroupFold,
+  type GroupKFoldOptions,
+  type SplitItem,
+  type StratifiedGroupSplit,
+  type StratifiedGroupSplitOptions,
+} from './data/split.js';
