@@ -7,7 +7,7 @@
 // Barnes-Hut; t-SNE is skipped above --tsne-max rows on both sides. Writes bench/results/cluster.json
 // and prints a Markdown table.
 //
-//   npx tsc -b packages/stage-cluster && node bench/cluster/run.mjs [--sizes 1506,5000,20000] [--tsne-max 5000] [--no-sklearn]
+//   npx tsc -b packages/stage-cluster && node bench/cluster/run.mjs [--sizes 1506,5000,20000] [--tsne-max 5000] [--sklearn-threads 1] [--no-sklearn]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +25,9 @@ const arg = (name, fallback) => {
 const sizes = arg('sizes', '1506,5000,20000').split(',').map(Number);
 const tsneMax = Number(arg('tsne-max', '5000'));
 const withSklearn = !process.argv.includes('--no-sklearn');
+// sklearn's BLAS and OpenMP threads. Default 1: our stage runs on one thread, and on a loaded 2-core
+// machine libgomp's spinning threads made sklearn's Barnes-Hut t-SNE 3-5× slower than one thread.
+const sklearnThreads = arg('sklearn-threads', '1');
 const P = { components: 50, eps: 0.75, minPts: 5, perplexity: 30, seed: 42 };
 const work = path.join(root, '.neuro-ssl/bench/cluster');
 mkdirSync(work, { recursive: true });
@@ -101,7 +104,7 @@ for (const n of sizes) {
       const out = execFileSync('/usr/bin/python3', [path.join(here, 'sklearn_bench.py'), '--input', file, '--components', String(P.components), '--eps', String(P.eps), '--min-samples', String(P.minPts), '--tsne-max', String(tsneMax), '--seed', String(P.seed)], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: sklearnThreads, OPENBLAS_NUM_THREADS: sklearnThreads },
       });
       row.sklearn = JSON.parse(out.trim().split('\n').pop());
     } catch (err) {
@@ -140,14 +143,19 @@ const verdict = first?.ratio
   : 'n = 1,506 not compared (no sklearn or not run).';
 const skipNotes = rows.flatMap((r) => Object.entries({ ...r.ours.notes }).map(([k, v]) => `n = ${r.n} ${k} (ours): ${v}`).concat(Object.entries(r.sklearn?.notes ?? {}).filter(([k]) => k === 'tsne').map(([k, v]) => `n = ${r.n} ${k} (sklearn): ${v}`)));
 
+function r0(rs) {
+  const r = rs.find((x) => x.sklearn);
+  return r ? r.sklearn.sklearn : '(not run)';
+}
 const command = `node bench/cluster/run.mjs ${process.argv.slice(2).join(' ')}`.trim();
 const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, date: new Date().toISOString(), loadAverageBefore: loadBefore, loadAverageAfter: loadAfter };
 mkdirSync(path.join(here, '..', 'results'), { recursive: true });
 const file = path.join(here, '..', 'results', 'cluster.json');
-writeFileSync(file, `${JSON.stringify({ command, machine, params: { ...P, tsneMax, d: 512, data: 'gaussianMixture (packages/stage-cluster/src/__fixtures__/gaussian-mixture.ts)' }, verdict, notes: skipNotes, rows }, null, 2)}\n`);
+writeFileSync(file, `${JSON.stringify({ command, machine, params: { ...P, tsneMax, sklearnThreads: Number(sklearnThreads), oursThreads: 1, d: 512, data: 'gaussianMixture (packages/stage-cluster/src/__fixtures__/gaussian-mixture.ts)' }, verdict, notes: skipNotes, rows }, null, 2)}\n`);
 
 console.log(lines.join('\n'));
 console.log(`\n${verdict}`);
 for (const s of skipNotes) console.log(`- ${s}`);
-console.log(`\nload average (1, 5, 15 min) before ${loadBefore.map((v) => v.toFixed(2)).join(', ')}, after ${loadAfter.map((v) => v.toFixed(2)).join(', ')} on ${os.cpus().length} CPUs`);
+console.log(`\nsklearn ${r0(rows)} with OMP_NUM_THREADS=OPENBLAS_NUM_THREADS=${sklearnThreads}; ours single-threaded (Node).`);
+console.log(`load average (1, 5, 15 min) before ${loadBefore.map((v) => v.toFixed(2)).join(', ')}, after ${loadAfter.map((v) => v.toFixed(2)).join(', ')} on ${os.cpus().length} CPUs`);
 console.log(`command: ${command}\nwritten to ${path.relative(process.cwd(), file)}`);
