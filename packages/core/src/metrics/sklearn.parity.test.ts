@@ -121,7 +121,7 @@ function expectClose(name: string, ours: ArrayLike<number>, theirs: readonly (nu
   for (let i = 0; i < theirs.length; i++) {
     const t = theirs[i];
     const o = ours[i] as number;
-    if (t === null) expect(Number.isNaN(o), `${name}[${i}] should be NaN, got ${o}`).toBe(true);
+    if (t === null || t === undefined) expect(Number.isNaN(o), `${name}[${i}] should be NaN, got ${o}`).toBe(true);
     else expect(Math.abs(o - t), `${name}[${i}]: ours ${o}, sklearn ${t}`).toBeLessThanOrEqual(TOL);
   }
 }
