@@ -1,8 +1,9 @@
+import { createRng } from '@neuro-ssl/core';
 import { PCA } from 'ml-pca';
 import { describe, expect, it } from 'vitest';
 import { matrix, type Matrix } from '../matrix.js';
 import { context, gaussianMixture } from './__fixtures__/mixture.js';
-import { fitPca, pcaReducer } from './pca.js';
+import { fitPca, pcaReducer, resolvePcaSolver } from './pca.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
 function rowsOf(x: Matrix): number[][] {
@@ -119,5 +120,96 @@ describe('pca', () => {
     expect(() => fitPca(x, { components: 1.5 })).toThrow(/integer/);
     expect(() => fitPca(x, { components: 0 })).toThrow(/integer/);
     expect(() => fitPca(matrix(1, 3, new Float32Array(3)), { components: 1 })).toThrow(/2 samples/);
+  });
+});
+
+describe('pca solvers', () => {
+  const { x } = gaussianMixture(1, 300, 20);
+
+  /** n × d: rank-20 signal with singular values well apart, plus small isotropic noise. */
+  function spectrum(n: number, d: number, seed: number): Matrix {
+    const rng = createRng(seed);
+    const r = 20;
+    const f = Array.from({ length: r * d }, () => rng.normal());
+    const data = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const z = Array.from({ length: r }, (_, c) => rng.normal() * (20 - 0.8 * c));
+      for (let j = 0; j < d; j++) {
+        let s = 0;
+        for (let c = 0; c < r; c++) s += z[c]! * f[c * d + j]!;
+        data[i * d + j] = 3 + s / Math.sqrt(d) + 0.05 * rng.normal();
+      }
+    }
+    return matrix(n, d, data);
+  }
+
+  function expectSameUpToSignRowMajor(ours: Float64Array, theirs: Float64Array, n: number, k: number, tol: number): void {
+    for (let c = 0; c < k; c++) {
+      let dot = 0;
+      for (let i = 0; i < n; i++) dot += ours[i * k + c]! * theirs[i * k + c]!;
+      const sign = dot < 0 ? -1 : 1;
+      let maxDiff = 0;
+      let scale = 0;
+      for (let i = 0; i < n; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(ours[i * k + c]! - sign * theirs[i * k + c]!));
+        scale = Math.max(scale, Math.abs(theirs[i * k + c]!));
+      }
+      expect(maxDiff / scale, `component ${c}`).toBeLessThan(tol);
+    }
+  }
+
+  for (const [n, d] of [
+    [600, 300],
+    [300, 600],
+  ] as const) {
+    it(`randomized matches full on a clear spectrum (${n}×${d}, k = 20): ratios to 1e-6, coordinates to 1e-4`, () => {
+      const x = spectrum(n, d, 7);
+      const full = fitPca(x, { components: 20, solver: 'full' });
+      const rand = fitPca(x, { components: 20, solver: 'randomized', rng: createRng(11) });
+      expect(full.solver).toBe('full');
+      expect(rand.solver).toBe('randomized');
+      expect(rand.totalVariance).toBeCloseTo(full.totalVariance, 8);
+      rand.explainedVarianceRatio.forEach((r, c) => expect(Math.abs(r - full.explainedVarianceRatio[c]!), `component ${c}`).toBeLessThan(1e-6));
+      expectSameUpToSignRowMajor(rand.scores, full.scores, n, 20, 1e-4);
+      // Same svd_flip convention, so the signs agree too.
+      for (let c = 0; c < 20; c++) {
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += rand.scores[i * 20 + c]! * full.scores[i * 20 + c]!;
+        expect(dot).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('randomized is deterministic for a seed (through the reducer context too)', async () => {
+    const x = spectrum(200, 80, 3);
+    const a = fitPca(x, { components: 5, solver: 'randomized', rng: createRng(5) });
+    const b = fitPca(x, { components: 5, solver: 'randomized', rng: createRng(5) });
+    expect(Array.from(b.scores)).toEqual(Array.from(a.scores));
+    const r1 = await pcaReducer.reduce(x, { components: 5, solver: 'randomized' }, context(4));
+    const r2 = await pcaReducer.reduce(x, { components: 5, solver: 'randomized' }, context(4));
+    expect(Array.from(r2.embedding.data)).toEqual(Array.from(r1.embedding.data));
+    expect(r1.params).toMatchObject({ solver: 'randomized', resolvedSolver: 'randomized' });
+  });
+
+  it("resolvePcaSolver follows sklearn 1.2's svd_solver='auto'", () => {
+    expect(resolvePcaSolver(300, 20, 5)).toBe('full'); // max(n, d) ≤ 500
+    expect(resolvePcaSolver(500, 500, 10)).toBe('full');
+    expect(resolvePcaSolver(1506, 512, 50)).toBe('randomized');
+    expect(resolvePcaSolver(1506, 1280, 50)).toBe('randomized');
+    expect(resolvePcaSolver(400, 2000, 50)).toBe('randomized'); // wide: max(n, d) > 500
+    expect(resolvePcaSolver(1506, 512, 409)).toBe('randomized'); // 409 < 0.8·512 = 409.6
+    expect(resolvePcaSolver(1506, 512, 410)).toBe('full');
+    expect(resolvePcaSolver(1506, 512, 0.95)).toBe('full'); // fractions: full
+    expect(resolvePcaSolver(1506, 512, 50, 'full')).toBe('full');
+    expect(resolvePcaSolver(100, 20, 5, 'randomized')).toBe('randomized');
+  });
+
+  it('auto picks full on small inputs (the ml-pca checks above run that path) and randomized on large ones', () => {
+    expect(fitPca(x, { components: 5 }).solver).toBe('full');
+    expect(fitPca(spectrum(520, 30, 1), { components: 5 }).solver).toBe('randomized');
+  });
+
+  it('randomized rejects a variance fraction', () => {
+    expect(() => fitPca(x, { components: 0.9, solver: 'randomized' })).toThrow(/integer/);
   });
 });

@@ -5,9 +5,14 @@
 // is wrong). Here: centre, form the smaller of the covariance XᵀX/(n−1) (d × d) or the Gram matrix
 // XXᵀ (n × n) with contiguous Float64 dot products, eigendecompose it with our own tred2 + tql2
 // (symmetric-eigen.ts), sort, project. ml-pca stays as the test oracle.
+//
+// That exact path costs O(n·d² + d³) and is slow for d in the thousands (PCA(50) of 1506 × 1280 took
+// 25 s). As scikit-learn 1.2's svd_solver='auto', large problems asking for few components use a
+// randomized truncated SVD of the centred data instead (randomized-svd.ts); see `resolvePcaSolver`.
 
-import type { JsonSchema } from '@neuro-ssl/core';
+import { createRng, type JsonSchema, type Rng } from '@neuro-ssl/core';
 import { matrix, type Matrix } from '../matrix.js';
+import { randomizedSvd } from './randomized-svd.js';
 import type { Reducer, ReducerContext, ReducerOutput } from './reducer.js';
 import { symmetricEigen } from './symmetric-eigen.js';
 
@@ -16,6 +21,19 @@ export interface PcaParams {
   components?: number;
   /** Divide each projected coordinate by the square root of its variance (unit variance, n − 1). */
   whiten?: boolean;
+  /**
+   * 'full': exact eigendecomposition of the covariance (or Gram) matrix; 'randomized': randomized
+   * truncated SVD (integer components only); 'auto' (default): scikit-learn 1.2's rule, see
+   * `resolvePcaSolver`.
+   */
+  solver?: PcaSolver;
+}
+
+export type PcaSolver = 'auto' | 'full' | 'randomized';
+
+export interface PcaFitOptions extends PcaParams {
+  /** Normal draws for the randomized solver's test matrix (default: a fixed seed, 0). */
+  rng?: Rng;
 }
 
 export interface PcaFit {
@@ -33,6 +51,8 @@ export interface PcaFit {
   explainedVarianceRatio: number[];
   /** Sum of the per-feature variances (n − 1 denominator). */
   totalVariance: number;
+  /** The solver actually used. */
+  solver: 'full' | 'randomized';
 }
 
 const DEFAULT_COMPONENTS = 50;
@@ -55,8 +75,26 @@ export const pcaSchema: JsonSchema = {
       description: 'Scale each component to unit variance.',
       default: false,
     },
+    solver: {
+      type: 'string',
+      enum: ['auto', 'full', 'randomized'],
+      description:
+        "'full': exact eigendecomposition; 'randomized': randomized truncated SVD (Halko et al., as scikit-learn; integer components only); 'auto': scikit-learn 1.2's svd_solver='auto' rule (randomized when max(n, d) > 500 and components is an integer < 0.8·min(n, d), else full).",
+      default: 'auto',
+    },
   },
 };
+
+/**
+ * scikit-learn 1.2 `PCA._fit` with svd_solver='auto': full when max(n, d) ≤ 500; randomized when
+ * components is an integer with 1 ≤ components < 0.8·min(n, d); full otherwise (fractions included).
+ */
+export function resolvePcaSolver(n: number, d: number, components: number, solver: PcaSolver = 'auto'): 'full' | 'randomized' {
+  if (solver !== 'auto') return solver;
+  if (Math.max(n, d) <= 500) return 'full';
+  if (components >= 1 && components < 0.8 * Math.min(n, d)) return 'randomized';
+  return 'full';
+}
 
 function validateComponents(components: number, maxK: number): void {
   const isFraction = components > 0 && components < 1;
@@ -70,7 +108,7 @@ function validateComponents(components: number, maxK: number): void {
 }
 
 /** Fit PCA on x and project x; all arithmetic in Float64. */
-export function fitPca(x: Matrix, options: PcaParams = {}): PcaFit {
+export function fitPca(x: Matrix, options: PcaFitOptions = {}): PcaFit {
   const { rows: n, cols: d, data } = x;
   const requested = options.components ?? DEFAULT_COMPONENTS;
   const whiten = options.whiten ?? false;
@@ -78,6 +116,10 @@ export function fitPca(x: Matrix, options: PcaParams = {}): PcaFit {
   if (d < 1) throw new Error('pca: needs at least 1 feature');
   const maxK = Math.min(n, d);
   validateComponents(requested, maxK);
+  const solver = resolvePcaSolver(n, d, requested, options.solver ?? 'auto');
+  if (solver === 'randomized' && requested < 1) {
+    throw new Error(`pca: solver 'randomized' needs an integer number of components, got ${requested}`);
+  }
 
   // Centre, and keep a column-major copy (feature j = xt[j*n .. j*n + n)) for contiguous dot products.
   const mean = new Float64Array(d);
@@ -93,6 +135,9 @@ export function fitPca(x: Matrix, options: PcaParams = {}): PcaFit {
   }
 
   const denom = n - 1;
+  if (solver === 'randomized') {
+    return finish(n, d, randomizedFit(xc, n, d, requested, options.rng ?? createRng(0)), mean, whiten, 'randomized');
+  }
   let eigenvalues: Float64Array; // of the covariance, descending, length m
   let totalVariance = 0;
   // axes: m × d row-major unit vectors (principal axes); computed lazily for the Gram path.
@@ -171,6 +216,52 @@ export function fitPca(x: Matrix, options: PcaParams = {}): PcaFit {
       scores[i * k + c] = s;
     }
   }
+  return finish(
+    n,
+    d,
+    { k, scores, components, explainedVariance: Array.from(eigenvalues.subarray(0, k)), explainedVarianceRatio: ratioAll.slice(0, k), totalVariance },
+    mean,
+    whiten,
+    'full',
+  );
+}
+
+interface RawFit {
+  k: number;
+  /** n × k, row-major, signs as they come. */
+  scores: Float64Array;
+  /** k × d, row-major, signs as they come. */
+  components: Float64Array;
+  explainedVariance: number[];
+  explainedVarianceRatio: number[];
+  totalVariance: number;
+}
+
+/**
+ * Randomized solver (sklearn `_fit_truncated`): X_c ≈ U S Vᵀ; components Vᵀ, coordinates U S (as
+ * sklearn's fit_transform), explained variance S² / (n − 1), ratio over the exact total variance.
+ */
+function randomizedFit(xc: Float64Array, n: number, d: number, k: number, rng: Rng): RawFit {
+  let sumSq = 0;
+  for (let t = 0; t < xc.length; t++) sumSq += xc[t]! * xc[t]!;
+  const totalVariance = sumSq / (n - 1);
+  const svd = randomizedSvd(xc, n, d, { k, rng });
+  const scores = svd.u;
+  for (let i = 0; i < n; i++) for (let c = 0; c < k; c++) scores[i * k + c] = scores[i * k + c]! * svd.s[c]!;
+  const explainedVariance = Array.from(svd.s, (s) => (s * s) / (n - 1));
+  return {
+    k,
+    scores,
+    components: svd.vt,
+    explainedVariance,
+    explainedVarianceRatio: explainedVariance.map((v) => (totalVariance > 0 ? v / totalVariance : 0)),
+    totalVariance,
+  };
+}
+
+/** Signs (svd_flip), whitening, packaging — shared by both solvers. */
+function finish(n: number, d: number, fit: RawFit, mean: Float64Array, whiten: boolean, solver: 'full' | 'randomized'): PcaFit {
+  const { k, scores, components, explainedVariance } = fit;
   // sklearn 1.2 svd_flip(U, Vt) (u_based_decision=True): the largest-|.| entry of each column of U —
   // i.e. of each projected coordinate column — is made positive (first occurrence on ties).
   for (let c = 0; c < k; c++) {
@@ -188,7 +279,6 @@ export function fitPca(x: Matrix, options: PcaParams = {}): PcaFit {
       for (let j = 0; j < d; j++) components[c * d + j] = -components[c * d + j]!;
     }
   }
-  const explainedVariance = Array.from(eigenvalues.subarray(0, k));
   if (whiten) {
     for (let c = 0; c < k; c++) {
       const sd = Math.sqrt(explainedVariance[c]!);
@@ -202,8 +292,9 @@ export function fitPca(x: Matrix, options: PcaParams = {}): PcaFit {
     components,
     mean,
     explainedVariance,
-    explainedVarianceRatio: ratioAll.slice(0, k),
-    totalVariance,
+    explainedVarianceRatio: fit.explainedVarianceRatio,
+    totalVariance: fit.totalVariance,
+    solver,
   };
 }
 
@@ -265,19 +356,25 @@ function gramOfRows(a: Float64Array, r: number, len: number): Float64Array {
 export const pcaReducer: Reducer<PcaParams> = {
   name: 'pca',
   description:
-    'Principal component analysis (scikit-learn semantics: n − 1 variances, components as a count or a variance fraction, optional whitening, svd_flip signs); exact eigendecomposition of the covariance (or Gram) matrix.',
+    'Principal component analysis (scikit-learn semantics: n − 1 variances, components as a count or a variance fraction, optional whitening, svd_flip signs); exact eigendecomposition of the covariance (or Gram) matrix, or a randomized truncated SVD for large inputs (solver auto, as scikit-learn).',
   schema: pcaSchema,
   async reduce(x: Matrix, params: PcaParams, ctx: ReducerContext): Promise<ReducerOutput> {
     ctx.signal?.throwIfAborted();
     const started = performance.now();
-    const fit = fitPca(x, params);
+    const fit = fitPca(x, { ...params, rng: ctx.rng });
     const kept = fit.explainedVarianceRatio.reduce((a, b) => a + b, 0);
     ctx.logger.info(
-      `pca: ${x.rows}×${x.cols} → ${fit.k} components, ${(100 * kept).toFixed(1)}% of variance, ${((performance.now() - started) / 1000).toFixed(2)} s`,
+      `pca (${fit.solver}): ${x.rows}×${x.cols} → ${fit.k} components, ${(100 * kept).toFixed(1)}% of variance, ${((performance.now() - started) / 1000).toFixed(2)} s`,
     );
     return {
       embedding: matrix(x.rows, fit.k, Float32Array.from(fit.scores)),
-      params: { components: params.components ?? DEFAULT_COMPONENTS, resolvedComponents: fit.k, whiten: params.whiten ?? false },
+      params: {
+        components: params.components ?? DEFAULT_COMPONENTS,
+        resolvedComponents: fit.k,
+        whiten: params.whiten ?? false,
+        solver: params.solver ?? 'auto',
+        resolvedSolver: fit.solver,
+      },
       explainedVarianceRatio: fit.explainedVarianceRatio,
     };
   },
