@@ -125,3 +125,6 @@ export {
   type StratifiedGroupSplit,
   type StratifiedGroupSplitOptions,
 } from './data/split.js';
+
+// Binary classification metrics (namespaced: names like `precision` or `sigmoid` are generic)
+export * as metrics from './metrics/index.js';
