@@ -129,12 +129,13 @@ export function mulRowsByRows(
 }
 
 /**
- * Orthonormalise, in place, the `l` contiguous vectors of length `m` in `q` (modified Gram-Schmidt,
- * applied twice — "twice is enough" — so the basis stays orthonormal to working precision even when
- * the columns are badly conditioned). A vector that is (numerically) in the span of the previous
+ * Orthonormalise, in place, the `l` contiguous vectors of length `m` in `q` (modified Gram-Schmidt;
+ * with `passes` = 2 — "twice is enough" — the basis stays orthonormal to working precision even when
+ * the columns are badly conditioned; one pass suffices inside the power iterations, where only the
+ * span matters). A vector that is (numerically) in the span of the previous
  * ones becomes zero: it then contributes a zero singular value, as a rank-deficient QR would.
  */
-export function orthonormalizeColumns(q: Float64Array, m: number, l: number): void {
+export function orthonormalizeColumns(q: Float64Array, m: number, l: number, passes = 2): void {
   const original = new Float64Array(l);
   for (let c = 0; c < l; c++) {
     const oc = c * m;
@@ -144,7 +145,7 @@ export function orthonormalizeColumns(q: Float64Array, m: number, l: number): vo
   }
   for (let c = 0; c < l; c++) {
     const oc = c * m;
-    for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < passes; pass++) {
       for (let r = 0; r < c; r++) {
         const or = r * m;
         let dot = 0;
@@ -221,9 +222,9 @@ function tallSvd(
   const q = mulRowsByRows(a, m, omega, l, p); // Y = A Ω: l vectors of length m
   const z = new Float64Array(l * p);
   for (let it = 0; it < iterations; it++) {
-    orthonormalizeColumns(q, m, l);
+    orthonormalizeColumns(q, m, l, 1);
     mulRowsByRows(at, p, q, l, m, z); // Aᵀ Q: l vectors of length p
-    orthonormalizeColumns(z, p, l);
+    orthonormalizeColumns(z, p, l, 1);
     mulRowsByRows(a, m, z, l, p, q); // A Z
   }
   orthonormalizeColumns(q, m, l);
