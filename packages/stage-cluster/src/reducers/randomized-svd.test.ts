@@ -82,6 +82,19 @@ describe('randomizedSvd', () => {
     });
   }
 
+  it('the two product orders (direct A/Aᵀ, or through AᵀA) give the same factorisation', () => {
+    const a = lowRank(150, 60, 8, 6);
+    for (let t = 0; t < a.length; t++) a[t] = a[t]! + 0.001 * Math.cos(7 * t);
+    const direct = randomizedSvd(a, 150, 60, { k: 8, rng: createRng(3), route: 'direct' });
+    const gram = randomizedSvd(a, 150, 60, { k: 8, rng: createRng(3), route: 'gram' });
+    for (let c = 0; c < 8; c++) {
+      expect(gram.s[c]).toBeCloseTo(direct.s[c]!, 9);
+      let dot = 0;
+      for (let j = 0; j < 60; j++) dot += gram.vt[c * 60 + j]! * direct.vt[c * 60 + j]!;
+      expect(Math.abs(dot)).toBeCloseTo(1, 9);
+    }
+  });
+
   it('is deterministic for a seed', () => {
     const a = lowRank(80, 30, 10, 5);
     for (let t = 0; t < a.length; t++) a[t] = a[t]! + 0.01 * Math.sin(t);

@@ -20,6 +20,8 @@ export interface RandomizedSvdOptions {
   iterations?: number | 'auto';
   /** Source of the normal draws for Ω. */
   rng: Rng;
+  /** Order of the power-iteration products (see `tallSvd`); 'auto': the one with fewer multiply-adds. */
+  route?: 'auto' | 'direct' | 'gram';
 }
 
 export interface TruncatedSvd {
@@ -50,6 +52,7 @@ export function mulRowsByRows(
   rb: number,
   len: number,
   out: Float64Array = new Float64Array(ra * rb),
+  upperOnly = false,
 ): Float64Array {
   const ra4 = ra - (ra % 4);
   const rb2 = rb - (rb % 2);
@@ -58,7 +61,8 @@ export function mulRowsByRows(
     const o1 = o0 + len;
     const o2 = o1 + len;
     const o3 = o2 + len;
-    for (let c = 0; c < rb2; c += 2) {
+    const cFrom = upperOnly ? Math.min(i, rb2) : 0;
+    for (let c = cFrom; c < rb2; c += 2) {
       const q0 = c * len;
       const q1 = q0 + len;
       let s00 = 0;
@@ -118,7 +122,7 @@ export function mulRowsByRows(
   }
   for (let i = ra4; i < ra; i++) {
     const o0 = i * len;
-    for (let c = 0; c < rb; c++) {
+    for (let c = upperOnly ? i : 0; c < rb; c++) {
       const q0 = c * len;
       let s = 0;
       for (let t = 0; t < len; t++) s += a[o0 + t]! * b[q0 + t]!;
@@ -126,6 +130,17 @@ export function mulRowsByRows(
     }
   }
   return out;
+}
+
+/**
+ * G = A Aᵀ (r × r, symmetric) for the `r` rows of length `len` of `a`: the blocks on or above the
+ * diagonal through `mulRowsByRows`, then mirrored.
+ */
+export function gramOfRows(a: Float64Array, r: number, len: number): Float64Array {
+  const g = mulRowsByRows(a, r, a, r, len, new Float64Array(r * r), true);
+  // g[c·r + i] = a_i · a_c was computed for every c ≥ i.
+  for (let c = 0; c < r; c++) for (let i = c + 1; i < r; i++) g[c * r + i] = g[i * r + c]!;
+  return g;
 }
 
 /**
@@ -197,10 +212,10 @@ export function randomizedSvd(a: Float64Array, m: number, p: number, options: Ra
   if (m < p) {
     // A = U S Vᵀ ⇔ Aᵀ = V S Uᵀ.
     const at = transpose(a, m, p);
-    const r = tallSvd(at, a, p, m, k, oversamples, iterations, rng);
+    const r = tallSvd(at, a, p, m, k, oversamples, iterations, rng, options.route ?? 'auto');
     return { k, s: r.s, u: transpose(r.vt, k, m), vt: transpose(r.u, p, k) };
   }
-  return tallSvd(a, transpose(a, m, p), m, p, k, oversamples, iterations, rng);
+  return tallSvd(a, transpose(a, m, p), m, p, k, oversamples, iterations, rng, options.route ?? 'auto');
 }
 
 /** m ≥ p; `a` row-major m × p and `at` its transpose (row-major p × m). */
@@ -213,19 +228,40 @@ function tallSvd(
   oversamples: number,
   iterations: number,
   rng: Rng,
+  route: 'auto' | 'direct' | 'gram',
 ): TruncatedSvd {
   const l = Math.min(k + oversamples, p);
   // Ω (p × l), stored as l vectors of length p; drawn row by row as sklearn's normal(size=(p, l)).
   const omega = new Float64Array(l * p);
   for (let j = 0; j < p; j++) for (let c = 0; c < l; c++) omega[c * p + j] = rng.normal();
 
-  const q = mulRowsByRows(a, m, omega, l, p); // Y = A Ω: l vectors of length m
-  const z = new Float64Array(l * p);
-  for (let it = 0; it < iterations; it++) {
-    orthonormalizeColumns(q, m, l, 1);
-    mulRowsByRows(at, p, q, l, m, z); // Aᵀ Q: l vectors of length p
-    orthonormalizeColumns(z, p, l, 1);
-    mulRowsByRows(a, m, z, l, p, q); // A Z
+  // sklearn's range finder: Q = qr(A (AᵀA)^q Ω), normalising after every product. Two equivalent
+  // orders (same span in exact arithmetic), whichever costs fewer multiply-adds:
+  //  - alternate A and Aᵀ on the tall side: (2q + 2)·m·p·l, plus 2q + 1 QRs of m × l (or p × l);
+  //  - form C = AᵀA once (m·p²/2) and iterate W ← qr(C W) on p × l: q·p²·l, then Q = qr(A W).
+  // C's rounding (ε·σ₁²) only touches directions with σ²/σ₁² ≲ 1e-13, far below what PCA keeps.
+  const direct = (2 * iterations + 2) * m * p * l + iterations * (m + p) * l * l;
+  const viaGram = (m * p * p) / 2 + iterations * (p * p * l + p * l * l) + 2 * m * p * l;
+  let q: Float64Array;
+  if (iterations > 0 && (route === 'gram' || (route === 'auto' && viaGram < direct))) {
+    const c = gramOfRows(at, p, m);
+    let w = omega;
+    let next = new Float64Array(l * p);
+    for (let it = 0; it < iterations; it++) {
+      mulRowsByRows(c, p, w, l, p, next); // C W
+      orthonormalizeColumns(next, p, l, 1);
+      [w, next] = [next, w];
+    }
+    q = mulRowsByRows(a, m, w, l, p); // A W
+  } else {
+    q = mulRowsByRows(a, m, omega, l, p); // Y = A Ω: l vectors of length m
+    const z = new Float64Array(l * p);
+    for (let it = 0; it < iterations; it++) {
+      orthonormalizeColumns(q, m, l, 1);
+      mulRowsByRows(at, p, q, l, m, z); // Aᵀ Q: l vectors of length p
+      orthonormalizeColumns(z, p, l, 1);
+      mulRowsByRows(a, m, z, l, p, q); // A Z
+    }
   }
   orthonormalizeColumns(q, m, l);
   // B = Qᵀ A (l × p, row-major): B[c, j] = q_c · (column j of A).
