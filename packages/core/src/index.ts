@@ -48,6 +48,7 @@ export {
   missingKernels,
   installHint,
 } from './tf/runtime.js';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './tf/wasm-training-kernels.js';
 
 // Logging and progress
 export { createLogger, consoleSink, silentLogger, type Logger, type LogLevel, type LogSink } from './progress/logger.js';
