@@ -129,3 +129,5 @@ export {
 
 // Binary classification metrics (namespaced: names like `precision` or `sigmoid` are generic)
 export * as metrics from './metrics/index.js';
+export { ensureKeyedFolder, isProcessAlive, type KeyedFolderOptions } from './util/keyed-folder.js';
+export { lastLines, runProcess, type ProcessResult } from './util/run-process.js';

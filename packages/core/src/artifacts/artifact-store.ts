@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { ArtifactKind, ArtifactTypes } from './kinds.js';
 import { codecFor } from './codecs.js';
 import { stableStringify } from '../util/stable-json.js';
+import { isProcessAlive } from '../util/keyed-folder.js';
 
 export interface ArtifactRef {
   kind: ArtifactKind;
@@ -65,15 +66,6 @@ export async function hashDirectory(dir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class ArtifactStore {
   readonly stagesDir: string;
   readonly tmpDir: string;
@@ -110,7 +102,7 @@ export class ArtifactStore {
     const names = await fs.readdir(this.tmpDir).catch(() => [] as string[]);
     for (const name of names) {
       const pid = Number.parseInt(name, 10);
-      if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) {
+      if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) {
         await fs.rm(path.join(this.tmpDir, name), { recursive: true, force: true });
         removed++;
       }

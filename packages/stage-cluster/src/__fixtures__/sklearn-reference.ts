@@ -15,13 +15,13 @@
 // file serialises concurrent test processes; the folder is filled under a temporary name and renamed
 // into place, so a folder with that name is always complete.
 
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureKeyedFolder, lastLines, runProcess } from '@neuro-ssl/core';
 import type { Matrix } from '../matrix.js';
 import { gaussianMixture, type GaussianMixture, type GaussianMixtureOptions } from './gaussian-mixture.js';
 
@@ -40,7 +40,6 @@ export const SKLEARN_REFERENCE_ARGS = { components: 50, eps: 0.75, minSamples: 5
 export const SKLEARN_REFERENCE_MIXTURE: GaussianMixtureOptions = {};
 
 const GENERATE_TIMEOUT_MS = 5 * 60_000;
-const STALE_LOCK_MS = 10 * 60_000;
 
 export interface SklearnReferenceResult {
   scriptSha256: string;
@@ -83,18 +82,9 @@ export function ensureSklearnReference(): Promise<SklearnReference> {
   return pending;
 }
 
-function run(file: string, args: string[], timeout: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    // One BLAS/OpenMP thread: on a loaded 2-core machine libgomp's spinning threads made sklearn's
-    // Barnes-Hut t-SNE 3-5× slower (65 s instead of ~15 s for the 1,506-row reference).
-    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
-    execFile(file, args, { timeout, maxBuffer: 16 * 1024 * 1024, env }, (err, stdout, stderr) =>
-      resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr || (err?.message ?? '')) }),
-    );
-  });
-}
-
-const tail = (s: string): string => s.trim().split('\n').slice(-15).join('\n');
+// One BLAS/OpenMP thread: on a loaded 2-core machine libgomp's spinning threads made sklearn's
+// Barnes-Hut t-SNE 3-5× slower (65 s instead of ~15 s for the 1,506-row reference).
+const PYTHON_ENV = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
 
 async function readResult(dir: string): Promise<SklearnReferenceResult | undefined> {
   try {
@@ -125,80 +115,27 @@ async function locateOrSkip(): Promise<SklearnReference> {
   if (cached) return { dir, result: cached, mixture };
 
   if (!existsSync(SKLEARN_PYTHON)) return { skip: `${SKLEARN_PYTHON} not found (apt-get install python3-sklearn)` };
-  const probe = await run(SKLEARN_PYTHON, ['-c', 'import sklearn, numpy, scipy'], 120_000);
-  if (!probe.ok) return { skip: `${SKLEARN_PYTHON} cannot import sklearn (apt-get install python3-sklearn): ${tail(probe.stderr).split('\n').pop()}` };
+  const probe = await runProcess(SKLEARN_PYTHON, ['-c', 'import sklearn, numpy, scipy'], { timeoutMs: 120_000, env: PYTHON_ENV });
+  if (!probe.ok) return { skip: `${SKLEARN_PYTHON} cannot import sklearn (apt-get install python3-sklearn): ${lastLines(probe.stderr).split('\n').pop()}` };
 
-  await mkdir(SKLEARN_CACHE, { recursive: true });
-  const lock = `${dir}.lock`;
-  const deadline = Date.now() + GENERATE_TIMEOUT_MS + 60_000;
-  for (;;) {
-    const result = await readResult(dir);
-    if (result) return { dir, result, mixture };
-    if (await tryLock(lock)) break;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  try {
-    const again = await readResult(dir);
-    if (again) return { dir, result: again, mixture };
-    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    await mkdir(tmp, { recursive: true });
-    await writeFile(path.join(tmp, 'features.safetensors'), input);
-    const a = SKLEARN_REFERENCE_ARGS;
-    const started = Date.now();
-    const gen = await run(
-      SKLEARN_PYTHON,
-      [SKLEARN_SCRIPT, '--input', path.join(tmp, 'features.safetensors'), '--out', tmp, '--components', String(a.components), '--eps', String(a.eps), '--min-samples', String(a.minSamples), '--perplexity', String(a.perplexity), '--seed', String(a.seed)],
-      GENERATE_TIMEOUT_MS,
-    );
-    if (!gen.ok) {
-      await rm(tmp, { recursive: true, force: true });
-      throw new Error(`${SKLEARN_SCRIPT} failed after ${Date.now() - started} ms:\n${tail(gen.stderr)}`);
-    }
-    await rename(tmp, dir);
-    await removeOtherVersions(key);
-    const result = await readResult(dir);
-    if (!result) throw new Error(`${dir}/result.json missing after generation`);
-    return { dir, result, mixture };
-  } finally {
-    await rm(lock, { force: true });
-  }
-}
-
-/** Creates the lock file; clears it first when its owner is gone or it is older than STALE_LOCK_MS. */
-async function tryLock(lock: string): Promise<boolean> {
-  try {
-    const fh = await open(lock, 'wx');
-    await fh.writeFile(JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
-    await fh.close();
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  try {
-    const [text, info] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
-    const pid = Number((JSON.parse(text || '{}') as { pid?: unknown }).pid);
-    if (Date.now() - info.mtimeMs > STALE_LOCK_MS || (Number.isInteger(pid) && pid > 0 && !alive(pid))) await rm(lock, { force: true });
-  } catch {
-    // Half-written or just removed: look again on the next poll.
-  }
-  return false;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Keep only the current keyed folder (each holds the ~3 MB input and the outputs). */
-async function removeOtherVersions(key: string): Promise<void> {
-  for (const entry of await readdir(SKLEARN_CACHE)) {
-    if (/^[0-9a-f]{16}$/.test(entry) && entry !== key) await rm(path.join(SKLEARN_CACHE, entry), { recursive: true, force: true });
-  }
+  const { value: result } = await ensureKeyedFolder({
+    root: SKLEARN_CACHE,
+    key,
+    read: readResult,
+    timeoutMs: GENERATE_TIMEOUT_MS + 60_000,
+    generate: async (tmp) => {
+      await writeFile(path.join(tmp, 'features.safetensors'), input);
+      const a = SKLEARN_REFERENCE_ARGS;
+      const started = Date.now();
+      const gen = await runProcess(
+        SKLEARN_PYTHON,
+        [SKLEARN_SCRIPT, '--input', path.join(tmp, 'features.safetensors'), '--out', tmp, '--components', String(a.components), '--eps', String(a.eps), '--min-samples', String(a.minSamples), '--perplexity', String(a.perplexity), '--seed', String(a.seed)],
+        { timeoutMs: GENERATE_TIMEOUT_MS, env: PYTHON_ENV },
+      );
+      if (!gen.ok) throw new Error(`${SKLEARN_SCRIPT} failed after ${Date.now() - started} ms:\n${lastLines(gen.stderr)}`);
+    },
+  });
+  return { dir, result, mixture };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,15 +12,16 @@
 // lock file serialises concurrent test processes; the folder is filled under a temporary name and
 // renamed into place, so a folder with that name is always complete.
 
-import { execFile } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NamedTensor, StateDict } from '../../weights/state-dict.js';
 import { BR35H_DIR } from '../../__fixtures__/shared-paths.js';
+import { ensureKeyedFolder } from '../../util/keyed-folder.js';
+import { lastLines, runProcess } from '../../util/run-process.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 export const REFERENCE_SCRIPT = path.join(REPO_ROOT, 'reference/torch/make_reference.py');
@@ -31,7 +32,6 @@ const IMAGES = process.env.NEURO_SSL_REFERENCE_IMAGES ?? path.join(BR35H_DIR, 'a
 const COUNT = 4;
 const SEED = 0;
 const GENERATE_TIMEOUT_MS = 10 * 60_000;
-const STALE_LOCK_MS = 15 * 60_000;
 
 export interface ReferenceBatchNorm {
   eps: number;
@@ -81,16 +81,6 @@ export function ensureTorchReference(): Promise<TorchReference> {
   return pending;
 }
 
-function run(file: string, args: string[], timeout: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { timeout, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }, (err, stdout, stderr) =>
-      resolve({ ok: !err, stdout: String(stdout), stderr: String(stderr || (err?.message ?? '')) }),
-    );
-  });
-}
-
-const tail = (s: string): string => s.trim().split('\n').slice(-15).join('\n');
-
 async function readManifest(dir: string): Promise<TorchReferenceManifest | undefined> {
   try {
     return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as TorchReferenceManifest;
@@ -119,73 +109,24 @@ async function locateOrSkip(): Promise<TorchReference> {
   if (!hasClasses(IMAGES) && !hasClasses(path.join(IMAGES, 'avec_labels'))) {
     return { skip: `reference images not found: ${IMAGES}/{Cancer,Normal} (set NEURO_SSL_REFERENCE_IMAGES)` };
   }
-  const probe = await run(PYTHON, ['-c', 'import torch, torchvision, numpy, PIL'], 120_000);
-  if (!probe.ok) return { skip: `${PYTHON} cannot import torch/torchvision (apt-get install python3-torch python3-torchvision): ${tail(probe.stderr).split(`\n`).pop()}` };
+  const probe = await runProcess(PYTHON, ['-c', 'import torch, torchvision, numpy, PIL'], { timeoutMs: 120_000 });
+  if (!probe.ok) return { skip: `${PYTHON} cannot import torch/torchvision (apt-get install python3-torch python3-torchvision): ${lastLines(probe.stderr).split(`\n`).pop()}` };
 
-  await mkdir(REFERENCE_CACHE, { recursive: true });
-  const lock = `${dir}.lock`;
-  const deadline = Date.now() + GENERATE_TIMEOUT_MS + 60_000;
-  for (;;) {
-    const manifest = await readManifest(dir);
-    if (manifest) return { dir, manifest };
-    if (await tryLock(lock)) break;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  try {
-    const again = await readManifest(dir);
-    if (again) return { dir, manifest: again };
-    const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const started = Date.now();
-    const gen = await run(PYTHON, [REFERENCE_SCRIPT, '--out', tmp, '--images', IMAGES, '--count', String(COUNT), '--seed', String(SEED)], GENERATE_TIMEOUT_MS);
-    if (!gen.ok) {
-      await rm(tmp, { recursive: true, force: true });
-      throw new Error(`${REFERENCE_SCRIPT} failed after ${Date.now() - started} ms:\n${tail(gen.stderr)}`);
-    }
-    await rename(tmp, dir);
-    await removeOtherVersions(key);
-    const manifest = await readManifest(dir);
-    if (!manifest) throw new Error(`${dir}/manifest.json missing after generation`);
-    return { dir, manifest };
-  } finally {
-    await rm(lock, { force: true });
-  }
-}
-
-/** Creates the lock file; clears it first when its owner is gone or it is older than STALE_LOCK_MS. */
-async function tryLock(lock: string): Promise<boolean> {
-  try {
-    const fh = await open(lock, 'wx');
-    await fh.writeFile(JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
-    await fh.close();
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  try {
-    const [text, info] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
-    const pid = Number((JSON.parse(text || '{}') as { pid?: unknown }).pid);
-    if (Date.now() - info.mtimeMs > STALE_LOCK_MS || (Number.isInteger(pid) && pid > 0 && !alive(pid))) await rm(lock, { force: true });
-  } catch {
-    // Half-written or just removed: look again on the next poll.
-  }
-  return false;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Older keyed folders (from a previous script version) are ~160 MB each: keep only the current one. */
-async function removeOtherVersions(key: string): Promise<void> {
-  for (const entry of await readdir(REFERENCE_CACHE)) {
-    if (/^[0-9a-f]{16}$/.test(entry) && entry !== key) await rm(path.join(REFERENCE_CACHE, entry), { recursive: true, force: true });
-  }
+  const { value: manifest } = await ensureKeyedFolder({
+    root: REFERENCE_CACHE,
+    key,
+    read: readManifest,
+    timeoutMs: GENERATE_TIMEOUT_MS + 60_000,
+    generate: async (tmp) => {
+      const started = Date.now();
+      const gen = await runProcess(PYTHON, [REFERENCE_SCRIPT, '--out', tmp, '--images', IMAGES, '--count', String(COUNT), '--seed', String(SEED)], {
+        timeoutMs: GENERATE_TIMEOUT_MS,
+        env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+      });
+      if (!gen.ok) throw new Error(`${REFERENCE_SCRIPT} failed after ${Date.now() - started} ms:\n${lastLines(gen.stderr)}`);
+    },
+  });
+  return { dir, manifest };
 }
 
 // ---------------------------------------------------------------------------------------------
