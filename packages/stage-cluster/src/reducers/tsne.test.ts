@@ -49,8 +49,8 @@ describe('tsne', () => {
     expect(out.params).toMatchObject({ learningRate: 50, perplexity: 30, earlyExaggeration: 12, init: 'pca', iterations: 250 });
   });
 
-  it('refuses more than maxExactPoints points, pointing at umap', async () => {
-    await expect(tsneReducer.reduce(x, { maxExactPoints: 100 }, context(1))).rejects.toThrow(/n=240 > maxExactPoints=100.*umap/);
+  it("method 'exact' refuses more than maxExactPoints points, pointing at barnes_hut and umap", async () => {
+    await expect(tsneReducer.reduce(x, { method: 'exact', maxExactPoints: 100 }, context(1))).rejects.toThrow(/n=240 > maxExactPoints=100.*barnes_hut.*umap/);
   });
 
   it('rejects perplexity ≥ n and honours an aborted signal', async () => {

@@ -1,4 +1,7 @@
-// Exact t-SNE with scikit-learn 1.2's semantics (`TSNE(n_components=2, method='exact')`):
+// t-SNE with scikit-learn 1.2's semantics: `method: 'barnes_hut'` (the default, as sklearn; sparse P
+// from the 3·perplexity nearest neighbours and a quadtree for the repulsive forces, see
+// barnes-hut-tsne.ts) or `method: 'exact'` (`TSNE(n_components=2, method='exact')`), sharing the
+// initialisation and the optimiser below. The exact method:
 //  - conditional P by binary search on beta to the target perplexity (squared euclidean distances,
 //    float32 like sklearn's _binary_search_perplexity, 100 steps, tolerance 1e-5), symmetrised
 //    P = (P + Pᵀ) / Σ, floored at machine epsilon;
@@ -13,11 +16,12 @@
 // Replaces tsne-js 1.0.3 (unseeded Math.random, stops at iteration 167, unsquared distances, wrong
 // exaggeration / learning rate, ~0.6 s per iteration).
 //
-// Cost: O(n²) memory (P, condensed, Float64: 4 n² bytes) and O(n²) time per iteration, hence the
-// `maxExactPoints` guard.
+// Cost (exact): O(n²) memory (P, condensed, Float64: 4 n² bytes) and O(n²) time per iteration, hence
+// the `maxExactPoints` guard (Barnes-Hut ignores it).
 
 import type { JsonSchema } from '@neuro-ssl/core';
 import { matrix, type Matrix } from '../matrix.js';
+import { barnesHutGradient, conditionalRow, sparseJointProbabilities } from './barnes-hut-tsne.js';
 import { fitPca } from './pca.js';
 import type { Reducer, ReducerContext, ReducerOutput } from './reducer.js';
 
@@ -28,6 +32,8 @@ export interface TsneParams {
   earlyExaggeration?: number;
   init?: 'pca' | 'random';
   maxExactPoints?: number;
+  method?: 'barnes_hut' | 'exact';
+  angle?: number;
 }
 
 export interface TsneResolved {
@@ -37,6 +43,8 @@ export interface TsneResolved {
   earlyExaggeration: number;
   init: 'pca' | 'random';
   maxExactPoints: number;
+  method: 'barnes_hut' | 'exact';
+  angle: number;
 }
 
 export interface TsneResult {
@@ -58,8 +66,6 @@ const N_ITER_WITHOUT_PROGRESS = 300;
 const MIN_GRAD_NORM = 1e-7;
 const MIN_GAIN = 0.01;
 const MACHINE_EPSILON = 2 ** -52;
-const PERPLEXITY_TOLERANCE = 1e-5;
-const BINARY_SEARCH_STEPS = 100;
 
 const DEFAULTS: Omit<TsneResolved, 'learningRate'> & { learningRate: 'auto' | number } = {
   perplexity: 30,
@@ -68,6 +74,8 @@ const DEFAULTS: Omit<TsneResolved, 'learningRate'> & { learningRate: 'auto' | nu
   earlyExaggeration: 12,
   init: 'pca',
   maxExactPoints: 10_000,
+  method: 'barnes_hut',
+  angle: 0.5,
 };
 
 export const tsneSchema: JsonSchema = {
@@ -87,7 +95,19 @@ export const tsneSchema: JsonSchema = {
       type: 'integer',
       minimum: 2,
       default: DEFAULTS.maxExactPoints,
-      description: 'Refuse inputs with more rows than this (exact t-SNE is O(n²) per iteration); use umap or subsample instead.',
+      description: "method 'exact' only: refuse inputs with more rows than this (exact t-SNE is O(n²) per iteration); use barnes_hut, umap or subsample instead.",
+    },
+    method: {
+      enum: ['barnes_hut', 'exact'],
+      default: DEFAULTS.method,
+      description: "'barnes_hut' (scikit-learn's default: sparse kNN P, quadtree repulsion, O(n log n) per iteration) or 'exact' (O(n²)).",
+    },
+    angle: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: DEFAULTS.angle,
+      description: "Barnes-Hut theta: a quadtree cell is summarised when its size / distance < angle (method 'barnes_hut' only).",
     },
   },
 };
@@ -100,6 +120,8 @@ export function resolveTsneParams(n: number, params: TsneParams): TsneResolved {
   }
   if (!(p.earlyExaggeration >= 1)) throw new Error(`tsne: earlyExaggeration must be ≥ 1, got ${p.earlyExaggeration}`);
   if (p.init !== 'pca' && p.init !== 'random') throw new Error(`tsne: init must be 'pca' or 'random', got ${String(p.init)}`);
+  if (p.method !== 'barnes_hut' && p.method !== 'exact') throw new Error(`tsne: method must be 'barnes_hut' or 'exact', got ${String(p.method)}`);
+  if (!(p.angle >= 0)) throw new Error(`tsne: angle must be ≥ 0, got ${p.angle}`);
   let learningRate: number;
   if (p.learningRate === 'auto') learningRate = Math.max(n / p.earlyExaggeration / 4, 50);
   else if (typeof p.learningRate === 'number' && p.learningRate > 0) learningRate = p.learningRate;
@@ -136,37 +158,7 @@ export function jointProbabilities(x: Matrix, perplexity: number): Float64Array 
       dist[j] = s;
     }
     // sklearn _utils._binary_search_perplexity
-    let betaMin = -Infinity;
-    let betaMax = Infinity;
-    let beta = 1;
-    for (let step = 0; step < BINARY_SEARCH_STEPS; step++) {
-      let sumP = 0;
-      for (let j = 0; j < n; j++) {
-        if (j === i) {
-          cond[j] = 0;
-          continue;
-        }
-        const v = Math.exp(-dist[j]! * beta);
-        cond[j] = v;
-        sumP += v;
-      }
-      if (sumP === 0) sumP = 1e-8;
-      let sumDistP = 0;
-      for (let j = 0; j < n; j++) {
-        const v = cond[j]! / sumP;
-        cond[j] = v;
-        sumDistP += dist[j]! * v;
-      }
-      const entropyDiff = Math.log(sumP) + beta * sumDistP - desiredEntropy;
-      if (Math.abs(entropyDiff) <= PERPLEXITY_TOLERANCE) break;
-      if (entropyDiff > 0) {
-        betaMin = beta;
-        beta = betaMax === Infinity ? beta * 2 : (beta + betaMax) / 2;
-      } else {
-        betaMax = beta;
-        beta = betaMin === -Infinity ? beta / 2 : (beta + betaMin) / 2;
-      }
-    }
+    conditionalRow(dist, n, i, desiredEntropy, cond);
     for (let j = 0; j < n; j++) {
       if (j === i) continue;
       const v = cond[j]!;
@@ -203,14 +195,15 @@ function initialEmbedding(x: Matrix, init: 'pca' | 'random', ctx: ReducerContext
   return y;
 }
 
-/** Run exact t-SNE on x (n × d) to 2-D. */
+/** Run t-SNE (Barnes-Hut or exact, per params.method) on x (n × d) to 2-D. */
 export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext): Promise<TsneResult> {
   const n = x.rows;
   const resolved = resolveTsneParams(n, params);
-  if (n > resolved.maxExactPoints) {
+  const exact = resolved.method === 'exact';
+  if (exact && n > resolved.maxExactPoints) {
     throw new Error(
       `tsne: exact t-SNE is O(n²) in time and memory and refuses n=${n} > maxExactPoints=${resolved.maxExactPoints}; ` +
-        `use the 'umap' reducer, reduce n (subsample), or raise maxExactPoints knowing it will be slow`,
+        `use method 'barnes_hut', the 'umap' reducer, reduce n (subsample), or raise maxExactPoints knowing it will be slow`,
     );
   }
   if (n < 2) throw new Error(`tsne: needs at least 2 samples, got ${n}`);
@@ -219,16 +212,27 @@ export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext
   signal?.throwIfAborted();
   const started = performance.now();
 
-  const P = jointProbabilities(x, resolved.perplexity);
+  const m = n * N_COMPONENTS;
+  const grad = new Float64Array(m);
+  /** Fills grad at y; returns the KL divergence when computeError (else NaN). */
+  let objective: (y: Float64Array, exaggeration: number, computeError: boolean) => number;
+  if (exact) {
+    const P = jointProbabilities(x, resolved.perplexity);
+    const acc = new Float64Array(2 * m);
+    objective = (y, e, computeError) => {
+      const z = exactGradient(P, y, n, e, acc, grad);
+      return computeError ? klDivergence(P, y, n, e, z) : NaN;
+    };
+  } else {
+    const P = sparseJointProbabilities(x, resolved.perplexity);
+    objective = (y, e, computeError) => barnesHutGradient(P, y, e, resolved.angle, grad, computeError).kl;
+  }
   signal?.throwIfAborted();
   const y = initialEmbedding(x, resolved.init, ctx);
   logger.info(
-    `tsne: n=${n}, d=${x.cols}, perplexity ${resolved.perplexity}, learning rate ${resolved.learningRate.toFixed(2)}, init ${resolved.init}; P in ${((performance.now() - started) / 1000).toFixed(2)} s`,
+    `tsne: n=${n}, d=${x.cols}, method ${resolved.method}${exact ? '' : ` (angle ${resolved.angle})`}, perplexity ${resolved.perplexity}, learning rate ${resolved.learningRate.toFixed(2)}, init ${resolved.init}; P in ${((performance.now() - started) / 1000).toFixed(2)} s`,
   );
 
-  const m = n * N_COMPONENTS;
-  const acc = new Float64Array(2 * m);
-  const grad = new Float64Array(m);
   const update = new Float64Array(m);
   const gains = new Float64Array(m);
   const klHistory: TsneResult['klHistory'] = [];
@@ -252,8 +256,8 @@ export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext
       }
       const checkConvergence = (i + 1) % CHECK_EVERY === 0;
       const computeError = checkConvergence || i === end - 1;
-      const z = gradient(P, y, n, exaggeration, acc, grad);
-      if (computeError) error = klDivergence(P, y, n, exaggeration, z);
+      const kl = objective(y, exaggeration, computeError);
+      if (computeError) error = kl;
       let gradNorm2 = 0;
       for (let t = 0; t < m; t++) {
         const g = grad[t]!;
@@ -303,7 +307,7 @@ export async function runTsne(x: Matrix, params: TsneParams, ctx: ReducerContext
  * and returns Z = Σ_{i≠j} w_ij, with w = (1 + |yi − yj|²)⁻¹. `acc` holds, per point, the attractive
  * and repulsive sums interleaved [a0, a1, r0, r1] so that the scattered updates of j share a cache line.
  */
-function gradient(P: Float64Array, y: Float64Array, n: number, exaggeration: number, acc: Float64Array, grad: Float64Array): number {
+export function exactGradient(P: Float64Array, y: Float64Array, n: number, exaggeration: number, acc: Float64Array, grad: Float64Array): number {
   acc.fill(0);
   let zHalf = 0;
   let idx = 0;
@@ -372,7 +376,7 @@ function klDivergence(P: Float64Array, y: Float64Array, n: number, exaggeration:
 export const tsneReducer: Reducer<TsneParams> = {
   name: 'tsne',
   description:
-    "Exact t-SNE to 2-D (scikit-learn 1.2 TSNE(method='exact') semantics: perplexity binary search, early exaggeration, momentum, gains, learning rate 'auto', PCA init); O(n²) per iteration, refused above maxExactPoints.",
+    "t-SNE to 2-D (scikit-learn 1.2 TSNE semantics: perplexity binary search, early exaggeration, momentum, gains, learning rate 'auto', PCA init); method 'barnes_hut' (default, quadtree, angle 0.5) or 'exact' (O(n²) per iteration, refused above maxExactPoints).",
   schema: tsneSchema,
   async reduce(x: Matrix, params: TsneParams, ctx: ReducerContext): Promise<ReducerOutput> {
     const result = await runTsne(x, params, ctx);
