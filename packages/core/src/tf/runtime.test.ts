@@ -36,7 +36,7 @@ function forward(handle: TfHandle): Float32Array {
     const x = tf.tensor4d(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)), [2, 32, 32, 3]);
     const w = tf.tensor4d(Float32Array.from({ length: 3 * 3 * 3 * 8 }, (_, i) => Math.cos(i * 0.11) * 0.2), [3, 3, 3, 8]);
     const b = tf.tensor1d(Float32Array.from({ length: 8 }, (_, i) => i * 0.01));
-    const y = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b)), 2, 2, 'valid');
+    const y = tf.maxPool(tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b)) as import('@tensorflow/tfjs').Tensor4D, 2, 2, 'valid');
     const flat = tf.reshape(y, [2, -1]);
     const dense = tf.tensor2d(Float32Array.from({ length: 16 * 16 * 8 * 4 }, (_, i) => Math.sin(i * 0.013) * 0.05), [16 * 16 * 8, 4]);
     return tf.matMul(flat, dense).dataSync() as Float32Array;

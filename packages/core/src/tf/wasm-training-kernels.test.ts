@@ -91,7 +91,7 @@ describe('Conv2DBackpropFilter on wasm matches cpu', () => {
             const w = tf.tensor4d(wv, wShape);
             const yShape = tf.conv2d(x, w, c.stride, c.pad).shape;
             const r = tf.tensor(rand(yShape.reduce((a, b) => a * b), 3), yShape);
-            const g = tf.grads((xx: typeof x, ww: typeof w) => tf.sum(tf.mul(tf.conv2d(xx, ww, c.stride, c.pad), r)));
+            const g = tf.grads((...args: import('@tensorflow/tfjs').Tensor[]) => tf.sum(tf.mul(tf.conv2d(args[0] as typeof x, args[1] as typeof w, c.stride, c.pad), r)));
             const [gx, gw] = g([x, w]);
             return [gx!.dataSync().slice(), gw!.dataSync().slice()];
           });
@@ -129,7 +129,7 @@ describe('depthwise conv gradients on wasm match cpu', () => {
             const w = tf.tensor4d(wv, wShape);
             const yShape = tf.depthwiseConv2d(x, w, c.stride, c.pad).shape;
             const r = tf.tensor(rand(yShape.reduce((a, b) => a * b), 6), yShape);
-            const g = tf.grads((xx: typeof x, ww: typeof w) => tf.sum(tf.mul(tf.depthwiseConv2d(xx, ww, c.stride, c.pad), r)));
+            const g = tf.grads((...args: import('@tensorflow/tfjs').Tensor[]) => tf.sum(tf.mul(tf.depthwiseConv2d(args[0] as typeof x, args[1] as typeof w, c.stride, c.pad), r)));
             const [gx, gw] = g([x, w]);
             return { dx: gx!.dataSync().slice(), dw: gw!.dataSync().slice() };
           });
