@@ -72,19 +72,39 @@ function rowMajor(rows: Record<string, unknown>[], dims: number, name: (j: numbe
   return values;
 }
 
+/** The per-image columns every table starts with. */
+interface ImageRows {
+  ids: string[];
+  paths: string[];
+  splits: ('labelled' | 'unlabelled')[];
+  labels: number[];
+}
+
+function imageColumns(rows: ImageRows): ColumnData {
+  return [
+    { name: 'id', data: rows.ids, type: 'STRING', nullable: false },
+    { name: 'path', data: rows.paths, type: 'STRING', nullable: false },
+    { name: 'split', data: rows.splits, type: 'STRING', nullable: false },
+    { name: 'label', data: Int32Array.from(rows.labels), type: 'INT32', nullable: false },
+  ];
+}
+
+function readImageColumns(rows: Record<string, unknown>[]): ImageRows {
+  return {
+    ids: rows.map((r) => String(r.id)),
+    paths: rows.map((r) => String(r.path)),
+    splits: rows.map((r) => (r.split === 'labelled' ? 'labelled' : 'unlabelled')),
+    labels: rows.map((r) => Number(r.label)),
+  };
+}
+
 const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
   kind: 'FeatureTable',
   exports: [FEATURES_FILE],
   format: `Parquet (${FEATURES_FILE}: id, path, split, label, feature_0..feature_{dim-1} as FLOAT; meta JSON in key-value metadata "${META_KEY}")`,
   async save(table: FeatureTable, dir) {
     const n = table.ids.length;
-    const columnData: ColumnData = [
-      { name: 'id', data: table.ids, type: 'STRING', nullable: false },
-      { name: 'path', data: table.paths, type: 'STRING', nullable: false },
-      { name: 'split', data: table.splits, type: 'STRING', nullable: false },
-      { name: 'label', data: Int32Array.from(table.labels), type: 'INT32', nullable: false },
-    ];
-    columnData.push(...floatColumns(table.values, n, table.dim, featureColumnName));
+    const columnData = [...imageColumns(table), ...floatColumns(table.values, n, table.dim, featureColumnName)];
     const buffer = parquetWriteBuffer({
       columnData,
       kvMetadata: [{ key: META_KEY, value: JSON.stringify({ dim: table.dim, meta: table.meta }) }],
@@ -100,10 +120,7 @@ const featureTableCodec: ArtifactCodec<'FeatureTable'> = {
     const rows = await parquetReadObjects({ file });
     const values = rowMajor(rows, dim, featureColumnName);
     return {
-      ids: rows.map((r) => String(r.id)),
-      paths: rows.map((r) => String(r.path)),
-      splits: rows.map((r) => (r.split === 'labelled' ? 'labelled' : 'unlabelled')),
-      labels: rows.map((r) => Number(r.label)),
+      ...readImageColumns(rows),
       dim,
       values,
       meta,
@@ -179,12 +196,7 @@ const clusterReportCodec: ArtifactCodec<'ClusterReport'> = {
   exports: [CLUSTERS_FILE],
   async save(report: ClusterReport, dir) {
     const n = report.ids.length;
-    const columnData: ColumnData = [
-      { name: 'id', data: report.ids, type: 'STRING', nullable: false },
-      { name: 'path', data: report.paths, type: 'STRING', nullable: false },
-      { name: 'split', data: report.splits, type: 'STRING', nullable: false },
-      { name: 'label', data: Int32Array.from(report.labels), type: 'INT32', nullable: false },
-    ];
+    const columnData = imageColumns(report);
     for (const e of report.embeddings) columnData.push(...floatColumns(e.values, n, e.dims, (j) => `${e.reducer}_${j}`));
     for (const r of report.results) columnData.push({ name: `cluster_${r.reducer}_${r.clusterer}`, data: Int32Array.from(r.assignments), type: 'INT32', nullable: false });
     await fs.writeFile(path.join(dir, CLUSTERS_FILE), new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'neuro-ssl' })));
@@ -203,10 +215,7 @@ const clusterReportCodec: ArtifactCodec<'ClusterReport'> = {
     };
     const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path.join(dir, CLUSTERS_FILE)) });
     return {
-      ids: rows.map((r) => String(r.id)),
-      paths: rows.map((r) => String(r.path)),
-      splits: rows.map((r) => (r.split === 'labelled' ? 'labelled' : 'unlabelled')),
-      labels: rows.map((r) => Number(r.label)),
+      ...readImageColumns(rows),
       embeddings: json.embeddings.map((e) => ({ ...e, values: rowMajor(rows, e.dims, (j) => `${e.reducer}_${j}`) })),
       results: json.results.map((r) => ({ ...r, assignments: Int32Array.from(rows, (row) => Number(row[`cluster_${r.reducer}_${r.clusterer}`])) })),
       meta: json.meta,
