@@ -51,7 +51,7 @@ export {
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './tf/wasm-training-kernels.js';
 
 // Logging and progress
-export { createLogger, consoleSink, silentLogger, type Logger, type LogLevel, type LogSink } from './progress/logger.js';
+export { createLogger, consoleSink, filterSink, silentLogger, type Logger, type LogLevel, type LogSink } from './progress/logger.js';
 export type { Progress, ProgressFactory, ProgressOptions } from './progress/progress.js';
 export { createProgressFactory, createRunLogSink, type ProgressReporter } from './progress/progress-reporter.js';
 

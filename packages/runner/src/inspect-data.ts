@@ -15,6 +15,7 @@ import {
   scanDataset,
   writeDataReport,
 } from '@neuro-ssl/core';
+import { createRunFolder } from './run-folder.js';
 
 export interface InspectOptions {
   file: string;
@@ -36,7 +37,6 @@ export async function inspectData(options: InspectOptions): Promise<{ exitCode: 
       progress: createProgressFactory({ stream }),
       concurrency: config.runtime.concurrency,
     });
-    const { createRunFolder } = await import('./run-folder.js');
     const outDir = options.out
       ? path.resolve(options.out)
       : (await createRunFolder(path.join(config.runtime.runsDir, config.name), 'inspect')).dir;

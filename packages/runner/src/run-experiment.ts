@@ -10,6 +10,7 @@ import {
   ConfigError,
   DataError,
   consoleSink,
+  filterSink,
   createLogger,
   createProgressFactory,
   createRng,
@@ -94,7 +95,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const runLog = createRunLogSink(folder.logFile);
   const progress = createProgressFactory({ stream, log: (line) => runLog.sink('info', line) });
   // On a TTY, log lines clear the progress bar and it is redrawn under them.
-  const logger = createLogger({ level: 'debug', sinks: [levelFilter(consoleLevel, progress.wrapSink(consoleSink(stream))), runLog.sink] });
+  const logger = createLogger({ level: 'debug', sinks: [filterSink(consoleLevel, progress.wrapSink(consoleSink(stream))), runLog.sink] });
   const outcomes: StageOutcome[] = plan.map((s) => ({ id: s.id, plugin: s.plugin.name, status: 'not-run' }));
   const artifacts: Record<string, ArtifactRef> = {};
   const started = Date.now();
@@ -134,22 +135,21 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   artifacts.dataset = datasetRef;
 
   const records = new Map<string, StageRecord>();
-  const onlyIndex = flags.only ? plan.findIndex((s) => s.id === flags.only) : -1;
-  const fromIndex = flags.from ? plan.findIndex((s) => s.id === flags.from) : -1;
+  const select = stageSelection(flags, plan);
   const tfOnce = memoTf(config, logger);
 
   for (const [i, stage] of plan.entries()) {
     const outcome = outcomes[i] as StageOutcome;
-    if (onlyIndex >= 0 && i > onlyIndex) {
+    if (select.skipped(i)) {
       outcome.status = 'skipped';
       continue;
     }
     const inputRefs = resolveInputRefs(stage, datasetRef, records);
     const key = await keyFor(stage, inputRefs, path.dirname(file));
     outcome.key = key;
-    const forced = flags.force === true || flags.force.has(stage.id) || (fromIndex >= 0 && i >= fromIndex);
+    const forced = select.forced(i);
     const cached = await store.lookup(key);
-    const mustRun = onlyIndex < 0 || i === onlyIndex;
+    const mustRun = select.mayRun(i);
 
     if (cached && !forced) {
       logger.info(`stage ${stage.id}: cache hit (${key.slice(0, 12)}), outputs reused`);
@@ -252,10 +252,15 @@ function checkStageFlags(flags: RunFlags, plan: PlannedStage[]): void {
   }
 }
 
-function levelFilter(level: 'debug' | 'info' | 'warn', sink: ReturnType<typeof consoleSink>): ReturnType<typeof consoleSink> {
-  const order = { debug: 0, info: 1, warn: 2, error: 3 } as const;
-  return (l, line) => {
-    if (order[l] >= order[level]) sink(l, line);
+/** What --force / --from / --only mean for the stage at index i (shared by the run and the dry run). */
+function stageSelection(flags: RunFlags, plan: PlannedStage[]): { forced(i: number): boolean; skipped(i: number): boolean; mayRun(i: number): boolean } {
+  const onlyIndex = flags.only ? plan.findIndex((s) => s.id === flags.only) : -1;
+  const fromIndex = flags.from ? plan.findIndex((s) => s.id === flags.from) : -1;
+  return {
+    forced: (i) => flags.force === true || flags.force.has((plan[i] as PlannedStage).id) || (fromIndex >= 0 && i >= fromIndex),
+    // --only: later stages are skipped, earlier ones may only come from the cache.
+    skipped: (i) => onlyIndex >= 0 && i > onlyIndex,
+    mayRun: (i) => onlyIndex < 0 || i === onlyIndex,
   };
 }
 
@@ -362,11 +367,10 @@ async function dryRun(
   const outcomes: StageOutcome[] = [];
   const lines = [`plan for ${config.name} (seed ${config.seed}):`];
   let upstreamUnknown = false;
-  const fromIndex = flags.from ? plan.findIndex((s) => s.id === flags.from) : -1;
-  const onlyIndex = flags.only ? plan.findIndex((s) => s.id === flags.only) : -1;
+  const select = stageSelection(flags, plan);
   for (const [i, stage] of plan.entries()) {
     const inputs = Object.entries(stage.bindings).map(([n, b]) => `${n}←${describeSource(b.source)}`).join(', ');
-    if (onlyIndex >= 0 && i > onlyIndex) {
+    if (select.skipped(i)) {
       lines.push(`  ${stage.id.padEnd(14)} skip      (after --only ${flags.only})`);
       outcomes.push({ id: stage.id, plugin: stage.plugin.name, status: 'skipped' });
       continue;
@@ -376,7 +380,7 @@ async function dryRun(
     else {
       const key = await keyFor(stage, resolveInputRefs(stage, datasetRef, records), experimentDir);
       const cached = await store.lookup(key);
-      const forced = flags.force === true || flags.force.has(stage.id) || (fromIndex >= 0 && i >= fromIndex);
+      const forced = select.forced(i);
       if (cached) records.set(stage.id, cached);
       if (cached && !forced) status = `hit       ${key.slice(0, 12)}`;
       else {

@@ -10,6 +10,7 @@ import {
   getBackbone,
   imagenetPath,
   listBackbones,
+  loadTensorflow,
   loadWeightSource,
   resolveWeights,
   sha256Of,
@@ -55,7 +56,7 @@ export async function weightsCommand(cmd: WeightsCommand, out: NodeJS.WritableSt
   if (format !== def.imagenet.format) {
     throw new Error(`${def.name}'s ImageNet weights are a ${def.imagenet.format} ${def.imagenet.format === 'safetensors' ? 'file' : 'folder'}; ${source} is ${format}. Use it by path instead (weights: ${source})`);
   }
-  const { tf } = await (await import('@neuro-ssl/core')).loadTensorflow({ backend: 'cpu', logger });
+  const { tf } = await loadTensorflow({ backend: 'cpu', logger });
   const model = def.build(tf, { imageSize: def.defaultImageSize, width: def.defaultWidth ?? 1 });
   try {
     await def.loadWeights(tf, model, weights);

@@ -46,5 +46,13 @@ export function consoleSink(stream: NodeJS.WritableStream = process.stderr): Log
   };
 }
 
+/** A sink that passes on only lines at `level` or above (e.g. a quieter console beside a full run.log). */
+export function filterSink(level: LogLevel, sink: LogSink): LogSink {
+  const min = ORDER[level];
+  return (l, line) => {
+    if (ORDER[l] >= min) sink(l, line);
+  };
+}
+
 /** A logger that drops everything (library calls made outside a run). */
 export const silentLogger: Logger = createLogger({ sinks: [] });
