@@ -68,6 +68,7 @@ export { buildDataReport, writeDataReport, formatDatasetSummary, formatScanSumma
 export { findNearDuplicateGroups, splitGroupKeys } from './data/near-duplicates.js';
 export { computeDhash, hammingDistance } from './data/dhash.js';
 export { sniffFormat } from './data/sniff-format.js';
+export { writeSyntheticScans, type SyntheticScanOptions, type SyntheticScans } from './data/synthetic-scans.js';
 
 // Image pipeline
 export type { GreyImage, PixelBox } from './image/grey-image.js';
@@ -129,5 +130,30 @@ export {
 
 // Binary classification metrics (namespaced: names like `precision` or `sigmoid` are generic)
 export * as metrics from './metrics/index.js';
+
+// Training (shared by the train and self-training stages)
+export {
+  attachHead,
+  buildBackbone,
+  buildHead,
+  copyHeadWeights,
+  featureExtractor,
+  initHead,
+  isHeadLayer,
+  setTrainable,
+  type ClassifierSpec,
+  type HeadConfig,
+  type TrainMode,
+} from './training/classifier.js';
+export { bceWithLogits, bceWithLogitsValue, type BceOptions } from './training/bce-loss.js';
+export { evaluateBinary, probabilities, METRIC_NAMES, type BinaryEvaluation, type EvaluationOptions, type MetricName } from './training/binary-evaluation.js';
+export { DEFAULT_CHECKPOINT_RULE, describeRule, improves, type CheckpointRule, type CheckpointScore } from './training/checkpoint-rule.js';
+export { MODEL_JSON, loadModelFolder, restoreOptimizer, restoreWeights, saveModelFolder } from './training/model-folder.js';
+export { fit, type BatchSource, type EpochRecord, type FitOptions, type FitResult, type TrainBatch } from './training/fit.js';
+export { featureBatchSource, imageBatchSource, type FeatureViews, type ImageSourceOptions, type TrainItem } from './training/batch-sources.js';
+export { ProbeFeatureCache, type ProbeFeatureOptions } from './training/probe-features.js';
+export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from './training/train-classifier.js';
+export { calibrate, type Calibration, type ThresholdRule } from './training/calibrate.js';
+export { runOnImages, type RunOnImagesOptions } from './models/run-on-images.js';
 export { ensureKeyedFolder, isProcessAlive, type KeyedFolderOptions } from './util/keyed-folder.js';
 export { lastLines, runProcess, type ProcessResult } from './util/run-process.js';

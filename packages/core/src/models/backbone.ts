@@ -44,6 +44,11 @@ export interface BackboneDefinition {
   defaultImageSize: number;
   /** Width used when the config gives none (MobileNetV2: the alpha its ImageNet weights exist for). Default 1. */
   defaultWidth?: number;
+  /**
+   * Layer-name prefixes of the last backbone stage: what `mode: partial` trains (with the head) while
+   * the layers before it stay frozen.
+   */
+  lastStage: readonly string[];
   /** The normalisation the ImageNet weights were trained with. */
   normalization: Normalization;
   /** Input [null, s, s, 3] (NHWC, already normalised) → output [null, featureDim] (global average pool). */

@@ -34,6 +34,7 @@ export const efficientnetB0: BackboneDefinition = {
   defaultImageSize: 224,
   // timm's efficientnet_b0.ra_in1k pretrained_cfg uses the default ImageNet mean/std (as torchvision does).
   normalization: IMAGENET_NORMALIZATION,
+  lastStage: ['features_7_', 'features_8_'],
   build: (tf, options) => buildEfficientNetB0(tf, options),
   async loadWeights(tf, model, source) {
     if (source.kind !== 'state-dict') {

@@ -50,6 +50,7 @@ export const mobilenetV2: BackboneDefinition & {
   featureDim: (options) => mobileNetV2FeatureDim(widthOf(options)),
   defaultImageSize: 224,
   normalization: MINUS_ONE_ONE_NORMALIZATION,
+  lastStage: ['block_16_', 'Conv_1', 'out_relu'],
   defaultWidth: MOBILENET_V2_IMAGENET_WIDTH,
   imagenetWidths: [MOBILENET_V2_IMAGENET_WIDTH],
   build: (tf: Tf, options: BuildOptions): LayersModel => buildMobileNetV2(tf, { imageSize: options.imageSize, width: widthOf(options) }),

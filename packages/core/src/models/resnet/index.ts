@@ -37,6 +37,7 @@ function defineResNet(depth: ResNetDepth): BackboneDefinition {
     featureDim: (options: BuildOptions) => resnetFeatureDim(options.width),
     defaultImageSize: 224,
     normalization: IMAGENET_NORMALIZATION,
+    lastStage: ['layer4_'],
     build: (tf: Tf, options: BuildOptions): LayersModel => buildResNet(tf, { ...options, depth }),
     loadWeights: async (tf: Tf, model: LayersModel, source: WeightSource): Promise<void> => {
       if (source.kind !== 'state-dict') {

@@ -1,0 +1,211 @@
+// The training loop every mode and every self-training round shares: Adam on BCE-with-logits
+// (pos_weight, optional label smoothing and L2 weight decay), one validation pass per epoch scored
+// with the full binary report, the best epoch chosen by the checkpoint rule, and the state of every
+// epoch (weights, Adam moments, history) saved so an interrupted run resumes where it stopped.
+//
+// What is trained on is abstract (a BatchSource): image batches for finetune/partial, cached
+// feature batches for the probe; the loop does not know which.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { AdamOptimizer, LayersModel, Scalar, Tensor } from '@tensorflow/tfjs';
+import type { Logger } from '../progress/logger.js';
+import type { ProgressFactory } from '../progress/progress.js';
+import type { Tf } from '../tf/types.js';
+import { bceWithLogits, bceWithLogitsValue, type BceOptions } from './bce-loss.js';
+import { evaluateBinary, type BinaryEvaluation, type EvaluationOptions } from './binary-evaluation.js';
+import { describeRule, improves, type CheckpointRule, type CheckpointScore } from './checkpoint-rule.js';
+import { restoreOptimizer, restoreWeights, saveModelFolder } from './model-folder.js';
+
+export interface TrainBatch {
+  /** Model input, row-major, `shape` (e.g. [n, s, s, 3] images or [n, dim] features). */
+  data: Float32Array;
+  shape: number[];
+  /** Targets in [0, 1], one per row (soft pseudo-labels allowed). */
+  targets: Float32Array;
+  /** Per-row loss weights (default 1). */
+  weights?: Float32Array;
+}
+
+/** The batches of one epoch (0-based); shuffling and augmentation are the source's business. */
+export type BatchSource = (epoch: number) => AsyncIterable<TrainBatch>;
+
+export interface FitOptions {
+  epochs: number;
+  learningRate: number;
+  loss: BceOptions;
+  /** L2 penalty added to the gradient (torch's Adam weight_decay); 0 = none. */
+  weightDecay: number;
+  train: BatchSource;
+  /** Rows per epoch, for progress and throughput. */
+  trainSize: number;
+  /** Validation logits, in the order of `validationLabels`. */
+  validate: () => Promise<Float32Array>;
+  validationLabels: ArrayLike<number>;
+  evaluation: EvaluationOptions;
+  checkpoint: CheckpointRule;
+  /** Folder that survives an interruption: last/ (every epoch) and best/ (best epoch). */
+  checkpointDir: string;
+  /** Identity of this training (config, data, seed): a checkpoint saved under another key is not resumed. */
+  resumeKey: string;
+  logger: Logger;
+  progress?: ProgressFactory;
+  signal?: AbortSignal;
+  /** Prefix of log lines and progress labels, e.g. "fold 2/10". */
+  label?: string;
+  /** Continue with this optimizer (its moments and step count) instead of a fresh Adam. */
+  optimizer?: AdamOptimizer;
+  /** Stop after this many epochs without improvement (default: never). */
+  patience?: number;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface EpochRecord extends BinaryEvaluation {
+  /** 1-based. */
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  seconds: number;
+  samplesPerSecond: number;
+  /** This epoch became the best checkpoint. */
+  best: boolean;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  /** 1-based epoch of the best checkpoint (0 when no epoch completed). */
+  bestEpoch: number;
+  /** Folder holding the best epoch's weights (restore with restoreWeights). */
+  bestDir: string;
+  optimizer: AdamOptimizer;
+  /** Why training ended before `epochs`: interrupted, or early stop. */
+  stopped: 'interrupted' | 'patience' | null;
+}
+
+interface FitState {
+  resumeKey: string;
+  epoch: number;
+  history: EpochRecord[];
+  bestEpoch: number;
+}
+
+const STATE_FILE = 'state.json';
+
+/** Trains `model` (input → one logit) in place; on return it holds the LAST epoch's weights. */
+export async function fit(tf: Tf, model: LayersModel, options: FitOptions): Promise<FitResult> {
+  const label = options.label ? `${options.label}: ` : '';
+  const lastDir = path.join(options.checkpointDir, 'last');
+  const bestDir = path.join(options.checkpointDir, 'best');
+  const optimizer = options.optimizer ?? tf.train.adam(options.learningRate);
+  let history: EpochRecord[] = [];
+  let bestEpoch = 0;
+
+  const resumed = await readState(lastDir);
+  if (resumed && resumed.resumeKey === options.resumeKey && resumed.epoch <= options.epochs) {
+    await restoreWeights(tf, model, lastDir);
+    await restoreOptimizer(tf, optimizer, model, lastDir);
+    history = resumed.history;
+    bestEpoch = resumed.bestEpoch;
+    options.logger.info(`${label}resuming after epoch ${resumed.epoch} (best so far: epoch ${bestEpoch}) from ${lastDir}`);
+  } else if (resumed) {
+    options.logger.info(`${label}ignoring a checkpoint of another configuration in ${lastDir}`);
+  }
+
+  const scoreOf = (r: EpochRecord): CheckpointScore => ({ evaluation: r, loss: r.valLoss });
+  let best: CheckpointScore | null = bestEpoch > 0 ? scoreOf(history[bestEpoch - 1]!) : null;
+  const trainable = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs').Variable);
+  options.logger.info(
+    `${label}training ${trainable.length} weight tensors (${countParams(model)} parameters) for ${options.epochs} epochs; best epoch = ${describeRule(options.checkpoint)}`,
+  );
+
+  let stopped: FitResult['stopped'] = null;
+  const started = Date.now();
+  const firstEpoch = history.length;
+  for (let e = history.length; e < options.epochs; e++) {
+    if (options.signal?.aborted) {
+      stopped = 'interrupted';
+      break;
+    }
+    const t0 = Date.now();
+    const bar = options.progress?.({ label: `${label}epoch ${e + 1}/${options.epochs}`, total: options.trainSize, unit: 'img' });
+    let lossSum = 0;
+    let rows = 0;
+    for await (const batch of options.train(e)) {
+      if (options.signal?.aborted) break;
+      const cost = optimizer.minimize(
+        () =>
+          tf.tidy(() => {
+            const x = tf.tensor(batch.data, batch.shape);
+            const logits = model.apply(x, { training: true }) as Tensor;
+            const y = tf.tensor1d(batch.targets);
+            const w = batch.weights ? tf.tensor1d(batch.weights) : undefined;
+            let loss = bceWithLogits(tf, logits, y, options.loss, w);
+            if (options.weightDecay > 0) loss = loss.add(tf.addN(trainable.map((v) => v.square().sum())).mul(options.weightDecay / 2));
+            return loss as Scalar;
+          }),
+        true,
+        trainable,
+      );
+      const n = batch.targets.length;
+      lossSum += (await cost!.data())[0]! * n;
+      cost!.dispose();
+      rows += n;
+      bar?.tick(n);
+      bar?.status(`loss ${(lossSum / rows).toFixed(4)}`);
+    }
+    bar?.done();
+    if (options.signal?.aborted) {
+      stopped = 'interrupted';
+      break;
+    }
+    const logits = await options.validate();
+    const evaluation = evaluateBinary(options.validationLabels, logits, options.evaluation);
+    const seconds = (Date.now() - t0) / 1000;
+    const record: EpochRecord = {
+      epoch: e + 1,
+      trainLoss: rows ? lossSum / rows : Number.NaN,
+      valLoss: bceWithLogitsValue(logits, options.validationLabels, { posWeight: options.loss.posWeight }),
+      seconds,
+      samplesPerSecond: rows / seconds,
+      ...evaluation,
+      best: false,
+    };
+    if (improves(options.checkpoint, scoreOf(record), best)) {
+      record.best = true;
+      best = scoreOf(record);
+      bestEpoch = record.epoch;
+      await saveModelFolder(tf, model, bestDir);
+    }
+    history.push(record);
+    const state: FitState = { resumeKey: options.resumeKey, epoch: record.epoch, history, bestEpoch };
+    await saveModelFolder(tf, model, lastDir, optimizer, { [STATE_FILE]: state });
+    options.onEpoch?.(record);
+    const done = history.length - firstEpoch;
+    const eta = ((Date.now() - started) / 1000 / done) * (options.epochs - history.length);
+    options.logger.info(
+      `${label}epoch ${record.epoch}/${options.epochs}: loss ${fmt(record.trainLoss)} val ${fmt(record.valLoss)}, F${options.evaluation.beta} ${fmt(record.fBeta)}, ` +
+        `PR-AUC ${fmt(record.prAuc)}, ROC-AUC ${fmt(record.rocAuc)}, ECE ${fmt(record.ece)}${record.best ? ' *best*' : ''} ` +
+        `(${seconds.toFixed(1)} s, ${record.samplesPerSecond.toFixed(1)} img/s, ETA ${Math.round(eta)} s)`,
+    );
+    if (options.patience !== undefined && record.epoch - bestEpoch >= options.patience) {
+      stopped = 'patience';
+      options.logger.info(`${label}early stop: ${options.patience} epoch(s) without improvement`);
+      break;
+    }
+  }
+  return { history, bestEpoch, bestDir, optimizer, stopped };
+}
+
+async function readState(dir: string): Promise<FitState | null> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, STATE_FILE), 'utf8')) as FitState;
+  } catch {
+    return null;
+  }
+}
+
+function countParams(model: LayersModel): number {
+  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
+}
+
+const fmt = (v: number | null): string => (v === null || Number.isNaN(v) ? 'n/a' : v.toFixed(4));

@@ -1,0 +1,143 @@
+// A classifier on disk, in TF.js layers format: model.json (topology + weights manifest) and
+// weights.bin, loadable by tf.loadLayersModel anywhere; optionally the Adam state beside it
+// (optimizer.json + optimizer.bin) so training resumes where it stopped. Folders are written
+// to a temp sibling and renamed into place: a crash never leaves half a checkpoint.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { LayersModel, NamedTensorMap, Optimizer, io } from '@tensorflow/tfjs';
+import type { Tf } from '../tf/types.js';
+
+export const MODEL_JSON = 'model.json';
+const WEIGHTS_BIN = 'weights.bin';
+const OPTIMIZER_JSON = 'optimizer.json';
+const OPTIMIZER_BIN = 'optimizer.bin';
+
+interface OptimizerFile {
+  /** Adam's moments are positional (the order of the trainable weights they were made for). */
+  trainableWeights: string[];
+  specs: io.WeightsManifestEntry[];
+}
+
+async function captureArtifacts(tf: Tf, model: LayersModel): Promise<io.ModelArtifacts> {
+  let captured: io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = artifacts;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!captured) throw new Error('TF.js did not hand over the model artifacts');
+  return captured;
+}
+
+const toBytes = (data: io.WeightData | undefined): Uint8Array => {
+  if (data === undefined) return new Uint8Array();
+  const buffers = Array.isArray(data) ? data : [data];
+  return Buffer.concat(buffers.map((b) => new Uint8Array(b)));
+};
+
+/**
+ * Writes `dir` (replacing it atomically if it exists), with the optimizer state and extra JSON
+ * files (e.g. the training state) when given: all or nothing lands.
+ */
+export async function saveModelFolder(tf: Tf, model: LayersModel, dir: string, optimizer?: Optimizer, extra: Record<string, unknown> = {}): Promise<void> {
+  const artifacts = await captureArtifacts(tf, model);
+  const temp = `${dir}.tmp-${process.pid}`;
+  await fs.rm(temp, { recursive: true, force: true });
+  await fs.mkdir(temp, { recursive: true });
+  const modelJson = {
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+    convertedBy: null,
+    modelTopology: artifacts.modelTopology,
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+  };
+  await fs.writeFile(path.join(temp, MODEL_JSON), JSON.stringify(modelJson));
+  await fs.writeFile(path.join(temp, WEIGHTS_BIN), toBytes(artifacts.weightData));
+  if (optimizer) {
+    const named = await optimizer.getWeights();
+    const { data, specs } = await tf.io.encodeWeights(named.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor })));
+    const file: OptimizerFile = { trainableWeights: model.trainableWeights.map((w) => w.originalName), specs };
+    await fs.writeFile(path.join(temp, OPTIMIZER_JSON), JSON.stringify(file));
+    await fs.writeFile(path.join(temp, OPTIMIZER_BIN), toBytes(data));
+    // getWeights() makes a fresh scalar for the step count; the moments are the optimizer's own.
+    named.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
+  }
+  for (const [name, value] of Object.entries(extra)) await fs.writeFile(path.join(temp, name), `${JSON.stringify(value, null, 2)}\n`);
+  const old = `${dir}.old-${process.pid}`;
+  const existed = await fs.rename(dir, old).then(
+    () => true,
+    () => false,
+  );
+  await fs.rename(temp, dir);
+  if (existed) await fs.rm(old, { recursive: true, force: true });
+}
+
+interface ModelFiles {
+  topology: object;
+  specs: io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+async function readModelFiles(dir: string): Promise<ModelFiles> {
+  const file = path.join(dir, MODEL_JSON);
+  let json: { modelTopology?: object; weightsManifest?: { paths: string[]; weights: io.WeightsManifestEntry[] }[] };
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8')) as typeof json;
+  } catch (err) {
+    throw new Error(`cannot read the model at ${file}: ${(err as Error).message} (expected a folder written by the train stage)`);
+  }
+  const groups = json.weightsManifest ?? [];
+  const buffers = await Promise.all(groups.flatMap((g) => g.paths).map((p) => fs.readFile(path.join(dir, p))));
+  const bytes = Buffer.concat(buffers);
+  return {
+    topology: json.modelTopology ?? {},
+    specs: groups.flatMap((g) => g.weights),
+    weightData: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  };
+}
+
+/** The saved classifier as a new LayersModel. */
+export async function loadModelFolder(tf: Tf, dir: string): Promise<LayersModel> {
+  const { topology, specs, weightData } = await readModelFiles(dir);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: topology, weightSpecs: specs, weightData }));
+}
+
+/** Copies the saved weights into an already built model of the same architecture (by weight name). */
+export async function restoreWeights(tf: Tf, model: LayersModel, dir: string): Promise<void> {
+  const { specs, weightData } = await readModelFiles(dir);
+  const tensors = tf.io.decodeWeights(weightData, specs);
+  try {
+    const missing: string[] = [];
+    const values = model.weights.map((w) => {
+      const t = tensors[w.originalName];
+      if (!t) missing.push(w.originalName);
+      return t;
+    });
+    if (missing.length) throw new Error(`checkpoint ${dir} lacks ${missing.length} weight(s) of the model, e.g. ${missing.slice(0, 3).join(', ')}`);
+    model.setWeights(values as NonNullable<(typeof values)[number]>[]);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+/** Restores Adam's state saved with the model; false when the folder holds none. */
+export async function restoreOptimizer(tf: Tf, optimizer: Optimizer, model: LayersModel, dir: string): Promise<boolean> {
+  let file: OptimizerFile;
+  try {
+    file = JSON.parse(await fs.readFile(path.join(dir, OPTIMIZER_JSON), 'utf8')) as OptimizerFile;
+  } catch {
+    return false;
+  }
+  const now = model.trainableWeights.map((w) => w.originalName);
+  if (now.join('\n') !== file.trainableWeights.join('\n')) {
+    throw new Error(`optimizer state in ${dir} was saved for other trainable weights (${file.trainableWeights.length} vs ${now.length} now)`);
+  }
+  const bytes = await fs.readFile(path.join(dir, OPTIMIZER_BIN));
+  const decoded = tf.io.decodeWeights(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), file.specs);
+  const named = file.specs.map((s) => ({ name: s.name.slice(s.name.indexOf(':') + 1), tensor: decoded[s.name]! }));
+  await optimizer.setWeights(named);
+  tf.dispose(Object.values(decoded));
+  return true;
+}

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { LayersModel } from '@tensorflow/tfjs';
+import { scanDataset } from '../data/scan-dataset.js';
+import { writeSyntheticScans } from '../data/synthetic-scans.js';
+import type { DataConfig } from '../config/experiment.js';
+import { IMAGENET_NORMALIZATION } from '../image/normalization.js';
+import { seededInit } from '../models/seeded-init.js';
+import { silentLogger } from '../progress/logger.js';
+import { loadTensorflow } from '../tf/runtime.js';
+import type { Tf } from '../tf/types.js';
+import { createRng } from '../util/rng.js';
+import type { TrainItem } from './batch-sources.js';
+import { DEFAULT_CHECKPOINT_RULE } from './checkpoint-rule.js';
+import { attachHead, buildBackbone, featureExtractor, type ClassifierSpec } from './classifier.js';
+import { loadModelFolder, saveModelFolder } from './model-folder.js';
+import { ProbeFeatureCache } from './probe-features.js';
+import { trainClassifier, type TrainSettings, type ValidationItem } from './train-classifier.js';
+
+let dir: string;
+let tf: Tf;
+let train: TrainItem[];
+let validation: ValidationItem[];
+const preprocess = { normalise: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
+const spec: ClassifierSpec = { backbone: 'resnet18', width: 0.125, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'train-classifier-'));
+  await writeSyntheticScans(path.join(dir, 'data'), { labelledPerClass: 10, size: 40 });
+  const data: DataConfig = {
+    root: path.join(dir, 'data'),
+    labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
+    onBadFile: 'fail',
+    duplicates: { threshold: 0 },
+    preprocess,
+  };
+  const index = await scanDataset(data, { logger: silentLogger });
+  // Even ids to training, odd ones to validation (both classes on both sides).
+  const images = index.images.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
+  train = images.filter((_, i) => i % 2 === 0).map((r) => ({ id: r.id, path: r.path, target: r.label }));
+  validation = images.filter((_, i) => i % 2 === 1).map((r) => ({ id: r.id, path: r.path, label: r.label }));
+  tf = (await loadTensorflow({ backend: 'cpu' })).tf;
+}, 120_000);
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+function classifier(seed = 3): LayersModel {
+  const backbone = buildBackbone(tf, spec);
+  seededInit(tf, backbone, createRng(seed));
+  return attachHead(tf, backbone, spec);
+}
+
+const settings = (over: Partial<TrainSettings> = {}): TrainSettings => ({
+  mode: 'finetune',
+  epochs: 2,
+  learningRate: 1e-3,
+  loss: { posWeight: 3 },
+  weightDecay: 0,
+  augment: 'weak',
+  views: 2,
+  batchSize: 4,
+  ...over,
+});
+
+async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, probe?: ProbeFeatureCache) {
+  return trainClassifier(tf, {
+    spec,
+    classifier: model,
+    settings: s,
+    preprocess,
+    normalization: IMAGENET_NORMALIZATION,
+    concurrency: 2,
+    train,
+    validation,
+    evaluation: { threshold: 0.5, beta: 2, eceBins: 15 },
+    checkpoint: DEFAULT_CHECKPOINT_RULE,
+    checkpointDir,
+    resumeKey: 'k',
+    rng: createRng(11),
+    logger: silentLogger,
+    initHead: true,
+    ...(probe ? { probe } : {}),
+  });
+}
+
+const weightsOf = (m: LayersModel): number[][] => m.weights.map((w) => Array.from(w.read().dataSync()));
+
+describe('trainClassifier', () => {
+  it('finetune is deterministic for a seed, returns the best epoch’s weights, and leaks no tensors', async () => {
+    const before = tf.memory().numTensors;
+    const a = classifier();
+    const ra = await run(a, settings(), path.join(dir, 'ft-a'));
+    const b = classifier();
+    const rb = await run(b, settings(), path.join(dir, 'ft-b'));
+    expect(ra.history).toHaveLength(2);
+    expect(ra.history.map((h) => [h.trainLoss, h.valLoss, h.fBeta])).toEqual(rb.history.map((h) => [h.trainLoss, h.valLoss, h.fBeta]));
+    expect(Array.from(ra.validationLogits)).toEqual(Array.from(rb.validationLogits));
+    expect(ra.history.every((h) => Number.isFinite(h.trainLoss) && h.n === validation.length)).toBe(true);
+    // The returned validation logits are those of the best epoch: same validation loss.
+    const best = ra.history[ra.bestEpoch - 1]!;
+    expect(best.best).toBe(true);
+    const { bceWithLogitsValue } = await import('./bce-loss.js');
+    expect(bceWithLogitsValue(ra.validationLogits, validation.map((v) => v.label), { posWeight: 3 })).toBeCloseTo(best.valLoss, 5);
+    a.dispose();
+    b.dispose();
+    ra.optimizer.dispose();
+    rb.optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('resumes after an interruption with the same result as an uninterrupted run', async () => {
+    const straight = classifier();
+    const rs = await run(straight, settings({ epochs: 3 }), path.join(dir, 'straight'));
+    const first = classifier();
+    await run(first, settings({ epochs: 2 }), path.join(dir, 'resumed'));
+    const lines: string[] = [];
+    const second = classifier(99); // other init: the checkpoint must replace it
+    const rr = await trainClassifier(tf, {
+      spec,
+      classifier: second,
+      settings: settings({ epochs: 3 }),
+      preprocess,
+      normalization: IMAGENET_NORMALIZATION,
+      concurrency: 2,
+      train,
+      validation,
+      evaluation: { threshold: 0.5, beta: 2, eceBins: 15 },
+      checkpoint: DEFAULT_CHECKPOINT_RULE,
+      checkpointDir: path.join(dir, 'resumed'),
+      resumeKey: 'k',
+      rng: createRng(11),
+      logger: { ...silentLogger, info: (m: string) => lines.push(m) },
+      initHead: true,
+    });
+    expect(lines.join('\n')).toMatch(/resuming after epoch 2/);
+    expect(rr.history.map((h) => h.valLoss)).toEqual(rs.history.map((h) => h.valLoss));
+    expect(weightsOf(second)).toEqual(weightsOf(straight));
+  });
+
+  it('partial trains the last stage and the head only; frozen BatchNorm statistics stay put', async () => {
+    const model = classifier();
+    const before = new Map(model.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+    await run(model, settings({ mode: 'partial', epochs: 1 }), path.join(dir, 'partial'));
+    const changed = model.weights.filter((w) => before.get(w.originalName)!.some((v, i) => v !== w.read().dataSync()[i])).map((w) => w.originalName);
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((n) => n.startsWith('layer4_') || n.startsWith('head_'))).toBe(true);
+    expect(changed.some((n) => n.startsWith('layer4_') && n.includes('moving_mean'))).toBe(true);
+  });
+
+  it('probe learns the synthetic tumour from cached features of a frozen random backbone', async () => {
+    const model = classifier();
+    const frozen = model.weights.filter((w) => !w.originalName.startsWith('head_')).map((w) => [w.originalName, Array.from(w.read().dataSync())]);
+    const probe = new ProbeFeatureCache(tf, featureExtractor(tf, model), {
+      preprocess,
+      normalization: IMAGENET_NORMALIZATION,
+      batchSize: 8,
+      concurrency: 2,
+      featureDim: 64,
+      rng: createRng(5),
+    });
+    const r = await run(model, settings({ mode: 'probe', epochs: 40, learningRate: 0.05 }), path.join(dir, 'probe'), probe);
+    for (const [name, values] of frozen) {
+      const now = Array.from(model.weights.find((w) => w.originalName === name)!.read().dataSync());
+      expect(now, name as string).toEqual(values);
+    }
+    const best = r.history[r.bestEpoch - 1]!;
+    expect(best.rocAuc).toBeGreaterThan(0.85);
+  });
+
+  it('a saved classifier loads back and predicts the same logits', async () => {
+    const model = classifier();
+    await saveModelFolder(tf, model, path.join(dir, 'saved'));
+    const loaded = await loadModelFolder(tf, path.join(dir, 'saved'));
+    const x = tf.randomUniform([2, 32, 32, 3]);
+    const a = (model.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync();
+    const b = (loaded.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync();
+    expect(Array.from(b)).toEqual(Array.from(a));
+  });
+});

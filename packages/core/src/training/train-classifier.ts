@@ -1,0 +1,164 @@
+// One supervised training of a backbone + head classifier in one of the three modes — what the
+// train stage runs once (or per cross-validation fold) and what the self-training stage runs every
+// round. finetune/partial train on image batches; probe trains the head alone on cached backbone
+// features and then copies it into the classifier, so every mode returns the same kind of model.
+
+import type { AdamOptimizer, LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { PreprocessConfig } from '../config/experiment.js';
+import type { AugmentLevel } from '../image/augment.js';
+import type { Normalization } from '../image/normalization.js';
+import type { Logger } from '../progress/logger.js';
+import type { ProgressFactory } from '../progress/progress.js';
+import { runOnImages } from '../models/run-on-images.js';
+import type { Tf } from '../tf/types.js';
+import type { Rng } from '../util/rng.js';
+import { featureBatchSource, imageBatchSource, type TrainItem } from './batch-sources.js';
+import type { BceOptions } from './bce-loss.js';
+import type { EvaluationOptions } from './binary-evaluation.js';
+import type { CheckpointRule } from './checkpoint-rule.js';
+import { buildHead, copyHeadWeights, initHead, setTrainable, type ClassifierSpec, type TrainMode } from './classifier.js';
+import { fit, type EpochRecord } from './fit.js';
+import { restoreWeights } from './model-folder.js';
+import type { ProbeFeatureCache } from './probe-features.js';
+
+export interface ValidationItem {
+  id: string;
+  path: string;
+  /** 0 or 1. */
+  label: number;
+}
+
+export interface TrainSettings {
+  mode: TrainMode;
+  epochs: number;
+  learningRate: number;
+  loss: BceOptions;
+  weightDecay: number;
+  /** Augmentation of training images (finetune/partial); probe uses its cached weak views. */
+  augment: AugmentLevel | null;
+  /** Probe: augmented views cached per training image. */
+  views: number;
+  batchSize: number;
+  patience?: number;
+}
+
+export interface TrainClassifierOptions {
+  spec: ClassifierSpec;
+  /** The classifier to train, backbone weights already loaded; trained in place. */
+  classifier: LayersModel;
+  settings: TrainSettings;
+  preprocess: PreprocessConfig;
+  normalization: Normalization;
+  concurrency: number;
+  train: readonly TrainItem[];
+  validation: readonly ValidationItem[];
+  evaluation: EvaluationOptions;
+  checkpoint: CheckpointRule;
+  checkpointDir: string;
+  resumeKey: string;
+  /** Head init, shuffling and augmentation. */
+  rng: Rng;
+  logger: Logger;
+  progress?: ProgressFactory;
+  signal?: AbortSignal;
+  label?: string;
+  /** Probe mode: the frozen backbone's features (shared across folds and rounds). */
+  probe?: ProbeFeatureCache;
+  /** Start the head from random (seeded) weights; false keeps the classifier's current head. */
+  initHead: boolean;
+  /** Continue with this Adam (SSL `restart: continue`). */
+  optimizer?: AdamOptimizer;
+  onEpoch?: (record: EpochRecord) => void;
+}
+
+export interface TrainedClassifier {
+  history: EpochRecord[];
+  bestEpoch: number;
+  /** Validation logits of the best epoch (the classifier holds its weights on return). */
+  validationLogits: Float32Array;
+  optimizer: AdamOptimizer;
+  stopped: 'interrupted' | 'patience' | null;
+}
+
+export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): Promise<TrainedClassifier> {
+  const { settings, classifier, spec } = options;
+  const labels = options.validation.map((v) => v.label);
+  const common = {
+    epochs: settings.epochs,
+    learningRate: settings.learningRate,
+    loss: settings.loss,
+    weightDecay: settings.weightDecay,
+    trainSize: options.train.length,
+    validationLabels: labels,
+    evaluation: options.evaluation,
+    checkpoint: options.checkpoint,
+    checkpointDir: options.checkpointDir,
+    resumeKey: options.resumeKey,
+    logger: options.logger,
+    ...(options.progress ? { progress: options.progress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.label ? { label: options.label } : {}),
+    ...(options.optimizer ? { optimizer: options.optimizer } : {}),
+    ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
+    ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+  };
+
+  if (settings.mode === 'probe') {
+    const probe = options.probe;
+    if (!probe) throw new Error('trainClassifier: probe mode needs a ProbeFeatureCache');
+    const head = buildHead(tf, probe.dim, spec.head);
+    try {
+      if (options.initHead) initHead(tf, head, options.rng.fork('head'));
+      else copyHeadWeights(classifier, head);
+      const trainViews = await probe.views(options.train, settings.views);
+      const validationFeatures = await probe.clean(options.validation);
+      const predictHead = async (): Promise<Float32Array> => {
+        const out = tf.tidy(() => head.predict(tf.tensor2d(validationFeatures, [options.validation.length, probe.dim])) as Tensor);
+        const data = (await out.data()) as Float32Array;
+        out.dispose();
+        return Float32Array.from(data);
+      };
+      const result = await fit(tf, head, {
+        ...common,
+        train: featureBatchSource(options.train, trainViews, settings.batchSize, options.rng.fork('batches')),
+        validate: predictHead,
+      });
+      if (result.bestEpoch > 0) await restoreWeights(tf, head, result.bestDir);
+      copyHeadWeights(head, classifier);
+      return { ...finish(result), validationLogits: await predictHead() };
+    } finally {
+      head.dispose();
+    }
+  }
+
+  setTrainable(classifier, spec.backbone, settings.mode);
+  if (options.initHead) initHead(tf, classifier, options.rng.fork('head'));
+  const predictValidation = (): Promise<Float32Array> =>
+    runOnImages(tf, classifier, options.validation.slice(), {
+      preprocess: options.preprocess,
+      normalization: options.normalization,
+      batchSize: settings.batchSize,
+      concurrency: options.concurrency,
+      outputDim: 1,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  const result = await fit(tf, classifier, {
+    ...common,
+    train: imageBatchSource(options.train, {
+      preprocess: options.preprocess,
+      normalization: options.normalization,
+      batchSize: settings.batchSize,
+      concurrency: options.concurrency,
+      augment: settings.augment,
+      rng: options.rng.fork('batches'),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
+    validate: predictValidation,
+  });
+  if (result.bestEpoch > 0) await restoreWeights(tf, classifier, result.bestDir);
+  return { ...finish(result), validationLogits: await predictValidation() };
+}
+
+function finish(result: Awaited<ReturnType<typeof fit>>): Omit<TrainedClassifier, 'validationLogits'> {
+  return { history: result.history, bestEpoch: result.bestEpoch, optimizer: result.optimizer, stopped: result.stopped };
+}
