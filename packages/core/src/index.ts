@@ -111,6 +111,14 @@ export {
   type WeightsIdentity,
 } from './weights/weights-cache.js';
 export { seededInit } from './models/seeded-init.js';
+export {
+  backboneConfigProperties,
+  resolveBackboneConfig,
+  weightsFingerprint,
+  type BackboneConfig,
+  type NormalizationChoice,
+  type ResolvedBackboneConfig,
+} from './models/backbone-config.js';
 
 // Plots
 export { renderScatter, scatterVegaLiteSpec, type RenderedPlot, type ScatterGroup, type ScatterPoint, type ScatterSpec } from './plots/scatter.js';
@@ -154,6 +162,7 @@ export { featureBatchSource, imageBatchSource, type FeatureViews, type ImageSour
 export { ProbeFeatureCache, type ProbeFeatureOptions } from './training/probe-features.js';
 export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from './training/train-classifier.js';
 export { calibrate, type Calibration, type ThresholdRule } from './training/calibrate.js';
+export { CLASSIFIER_KIND, classNames, classifierArtifact, isClassifierMeta, loadClassifier, type ClassifierMeta } from './training/classifier-artifact.js';
 export { runOnImages, type RunOnImagesOptions } from './models/run-on-images.js';
 export { ensureKeyedFolder, isProcessAlive, type KeyedFolderOptions } from './util/keyed-folder.js';
 export { lastLines, runProcess, type ProcessResult } from './util/run-process.js';

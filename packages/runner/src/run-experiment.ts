@@ -173,6 +173,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     logger.info(`stage ${stage.id}: running ${stage.plugin.name}@${stage.plugin.version}${forced && cached ? ' (forced)' : ''}`);
     const t0 = Date.now();
     const workDir = await store.makeTemp(`work-${stage.id}`);
+    // --force means from scratch: resumable state of an earlier, interrupted execution is dropped too.
+    if (forced) await fs.rm(path.join(store.cacheDir, 'checkpoints', key), { recursive: true, force: true });
+    const checkpointDir = await store.checkpointDir(key);
     try {
       const inputs: Record<string, unknown> = {};
       for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = await store.load(ref);
@@ -189,6 +192,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         experimentDir: path.dirname(file),
         runDir: folder.dir,
         workDir,
+        checkpointDir,
         signal,
         metric: (record) => appendFileSync(folder.metricsFile, `${JSON.stringify({ stage: stage.id, time: new Date().toISOString(), ...record })}\n`),
       };
@@ -204,6 +208,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       const record = await store.commit(key, { stageId: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, durationMs: Date.now() - t0 }, outputs);
       records.set(stage.id, record);
       recordArtifacts(artifacts, stage.id, record);
+      await fs.rm(checkpointDir, { recursive: true, force: true });
       await exportToRunFolder(record, folder);
       outcome.status = 'ran';
       outcome.durationMs = Date.now() - t0;

@@ -1,27 +1,7 @@
 // The extract stage: DatasetIndex → FeatureTable (one row per readable image, labelled and unlabelled).
 
-import path from 'node:path';
-import {
-  IMAGENET_NORMALIZATION,
-  MINUS_ONE_ONE_NORMALIZATION,
-  defineStage,
-  getBackbone,
-  resolveWeights,
-  seededInit,
-  sha256Of,
-  weightsCacheDir,
-  imagenetPath,
-  type FeatureTable,
-  type Normalization,
-} from '@neuro-ssl/core';
-import { existsSync } from 'node:fs';
+import { defineStage, resolveBackboneConfig, resolveWeights, runOnImages, seededInit, weightsFingerprint, type FeatureTable } from '@neuro-ssl/core';
 import { extractConfigSchema, type ExtractConfig } from './extract-config.js';
-import { extractFeatures } from './extract-features.js';
-
-const NORMALIZATIONS: Record<Exclude<ExtractConfig['normalization'], 'weights'>, Normalization> = {
-  imagenet: IMAGENET_NORMALIZATION,
-  'minus-one-one': MINUS_ONE_ONE_NORMALIZATION,
-};
 
 export const extractStage = defineStage({
   name: '@neuro-ssl/stage-extract',
@@ -32,23 +12,10 @@ export const extractStage = defineStage({
   outputs: { features: 'FeatureTable' },
 
   // The weight file's content, not just its path, decides the features: put it in the cache key.
-  async fingerprint(config: ExtractConfig, env) {
-    if (config.weights === 'none') return { weights: null };
-    const file = config.weights === 'imagenet' ? imagenetPath(getBackbone(config.backbone), weightsCacheDir()) : path.resolve(env.experimentDir, config.weights);
-    return { weights: existsSync(file) ? await sha256Of(file) : `missing:${file}` };
-  },
+  fingerprint: (config: ExtractConfig, env) => weightsFingerprint(config, env.experimentDir),
 
   async run(ctx, config: ExtractConfig, { dataset }) {
-    const definition = getBackbone(config.backbone);
-    const width = config.width ?? definition.defaultWidth ?? 1;
-    const imageSize = config.imageSize ?? ctx.data.preprocess.imageSize;
-    let normalization = definition.normalization;
-    if (config.normalization !== 'weights') {
-      normalization = NORMALIZATIONS[config.normalization];
-      if (normalization.name !== definition.normalization.name) {
-        ctx.logger.warn(`normalization overridden: ${normalization.name} instead of ${definition.normalization.name}, which the ${definition.name} weights expect`);
-      }
-    }
+    const { definition, width, imageSize, normalization } = resolveBackboneConfig(config, ctx.data.preprocess.imageSize, ctx.logger);
     const { tf, backend } = await ctx.tf();
     const weights = await resolveWeights(definition, config.weights, { baseDir: ctx.experimentDir, logger: ctx.logger, progress: ctx.progress });
     const baseline = tf.memory().numTensors;
@@ -62,12 +29,12 @@ export const extractStage = defineStage({
       );
       const bar = ctx.progress({ label: 'extract', total: dataset.images.length, unit: 'img' });
       const started = Date.now();
-      const values = await extractFeatures(tf, model, dataset.images, {
+      const values = await runOnImages(tf, model, dataset.images, {
         preprocess: { ...ctx.data.preprocess, imageSize },
         normalization,
         batchSize: config.batchSize ?? ctx.runtime.batchSize,
         concurrency: ctx.runtime.concurrency,
-        featureDim,
+        outputDim: featureDim,
         progress: bar,
         signal: ctx.signal,
         // Memory over the run, in metrics.jsonl: it must stay flat however many images there are.

@@ -2,6 +2,5 @@
 import { extractStage } from './extract-stage.js';
 
 export { extractStage };
-export { extractFeatures, type ExtractOptions } from './extract-features.js';
 export { extractConfigSchema, type ExtractConfig, type NormalizationChoice } from './extract-config.js';
 export default extractStage;

@@ -89,6 +89,16 @@ export class ArtifactStore {
     }
   }
 
+  /**
+   * The resumable-state folder of a stage execution: same key → same folder, so a re-run after an
+   * interruption finds what the interrupted one left. Removed when the key's outputs are committed.
+   */
+  async checkpointDir(key: string): Promise<string> {
+    const dir = path.join(this.cacheDir, 'checkpoints', key);
+    await fs.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
   /** A fresh private scratch folder inside the cache (same filesystem, so renames are atomic). */
   async makeTemp(label: string): Promise<string> {
     const dir = path.join(this.tmpDir, `${process.pid}-${label}-${randomBytes(4).toString('hex')}`);

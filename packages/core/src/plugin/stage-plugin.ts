@@ -40,6 +40,12 @@ export interface StageContext {
   runDir: string;
   /** A scratch folder private to this stage execution; deleted after the stage. */
   workDir: string;
+  /**
+   * A folder that survives an interrupted or failed execution and is handed to the next execution
+   * with the same cache key (same config, inputs and seed); deleted once the stage's outputs are
+   * cached. Put resumable state here (e.g. per-epoch checkpoints).
+   */
+  checkpointDir: string;
   /** Aborted on SIGINT: check it between batches/epochs and stop at a safe point. */
   signal: AbortSignal;
   /** Append a step to metrics.jsonl (tagged with this stage's id). */

@@ -6,13 +6,19 @@ import type { DataConfig, RuntimeConfig } from '../config/experiment.js';
 import { createLogger, type LogLevel } from '../progress/logger.js';
 import { loadTensorflow } from '../tf/runtime.js';
 import { createRng } from '../util/rng.js';
-import type { StageContext } from './stage-plugin.js';
+import type { MetricRecord, StageContext } from './stage-plugin.js';
 
 export interface TestContextOptions {
   data?: Partial<DataConfig>;
   runtime?: Partial<RuntimeConfig>;
   seed?: number;
   experimentDir?: string;
+  workDir?: string;
+  checkpointDir?: string;
+  runDir?: string;
+  signal?: AbortSignal;
+  /** Receives the records the stage passes to ctx.metric. */
+  metrics?: MetricRecord[];
   /** Receives "level message" lines. */
   lines?: string[];
 }
@@ -39,9 +45,10 @@ export function createTestContext(options: TestContextOptions = {}): StageContex
     },
     runtime,
     experimentDir: options.experimentDir ?? os.tmpdir(),
-    runDir: os.tmpdir(),
-    workDir: os.tmpdir(),
-    signal: new AbortController().signal,
-    metric: () => undefined,
+    runDir: options.runDir ?? os.tmpdir(),
+    workDir: options.workDir ?? os.tmpdir(),
+    checkpointDir: options.checkpointDir ?? os.tmpdir(),
+    signal: options.signal ?? new AbortController().signal,
+    metric: (record) => void options.metrics?.push(record),
   };
 }
