@@ -123,6 +123,13 @@ export {
 // Plots
 export { renderScatter, scatterVegaLiteSpec, type RenderedPlot, type ScatterGroup, type ScatterPoint, type ScatterSpec } from './plots/scatter.js';
 export { PLOT_GREY, categoricalColor } from './plots/plot-theme.js';
+export { renderVegaLite } from './plots/render-vega-lite.js';
+export { renderLineChart, type LineChartSpec, type LineSeries } from './plots/line-chart.js';
+export { renderConfusionMatrix, type ConfusionPlotSpec } from './plots/confusion-plot.js';
+export { renderPrCurve, renderRocCurve, type PrCurveSpec, type RocCurveSpec } from './plots/curve-plot.js';
+export { renderReliabilityDiagram, type ReliabilityDiagramSpec, type ReliabilityPanel } from './plots/reliability-plot.js';
+export { histogramBins, renderHistogram, type HistogramBin, type HistogramSpec } from './plots/histogram-plot.js';
+export { renderGroupedBars, type GroupedBarsSpec } from './plots/bar-chart.js';
 
 // Supervised splits (near-duplicate groups kept on one side)
 export {

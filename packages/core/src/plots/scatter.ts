@@ -1,11 +1,12 @@
 // 2-D scatter plots (dimensionality-reducer embeddings coloured by cluster or by class), rendered
-// headlessly: Vega-Lite spec -> Vega -> SVG string (renderer 'none', no canvas needed), then
-// sharp (librsvg) -> PNG at 2x density. Same input gives the same SVG bytes.
+// headlessly through renderVegaLite (SVG + 2x PNG). Same input gives the same SVG bytes.
 
-import sharp from 'sharp';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
 import { PLOT_CONFIG, PLOT_GREY, categoricalColor } from './plot-theme.js';
+import { renderVegaLite, type RenderedPlot } from './render-vega-lite.js';
+
+// Re-exported so existing `import { RenderedPlot } from './scatter.js'` keeps working.
+export type { RenderedPlot };
 
 export interface ScatterGroup {
   name: string;
@@ -35,16 +36,6 @@ export interface ScatterSpec {
   width?: number;
   height?: number;
 }
-
-export interface RenderedPlot {
-  svg: Uint8Array;
-  png: Uint8Array;
-  /** Vega / Vega-Lite warnings (normally none); errors throw instead. */
-  warnings: string[];
-}
-
-/** PNG density: 72 dpi is 1 SVG px per pixel, so 144 renders at 2x. */
-const PNG_DENSITY = 144;
 
 function isGreyGroup(g: ScatterGroup): boolean {
   return g.grey === true || (g.color !== undefined && g.color.toLowerCase() === PLOT_GREY);
@@ -120,44 +111,12 @@ export function scatterVegaLiteSpec(spec: ScatterSpec): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** Collects Vega / Vega-Lite log output instead of printing it to the console. */
-function collectingLogger(sink: string[]): vega.LoggerInterface {
-  let lvl = vega.Warn;
-  const push = (kind: string) => (...args: readonly unknown[]) => {
-    sink.push(`${kind}: ${args.map(String).join(' ')}`);
-    return logger;
-  };
-  const logger = {
-    level(l?: number) {
-      if (l === undefined) return lvl;
-      lvl = l;
-      return logger;
-    },
-    error: push('error'),
-    warn: push('warn'),
-    info: () => logger,
-    debug: () => logger,
-  } as unknown as vega.LoggerInterface;
-  return logger;
-}
-
 /** Renders the scatter to SVG (UTF-8 bytes) and PNG (2x). Throws on NaN/Infinity coordinates. */
 export async function renderScatter(spec: ScatterSpec): Promise<RenderedPlot> {
   const vlSpec = scatterVegaLiteSpec(spec);
-  const messages: string[] = [];
-  const logger = collectingLogger(messages);
-  const vgSpec = compile(vlSpec, { logger }).spec;
-  const view = new vega.View(vega.parse(vgSpec), { renderer: 'none', logger, logLevel: vega.Warn });
-  let svgText: string;
   try {
-    svgText = await view.toSVG();
-  } finally {
-    view.finalize();
+    return await renderVegaLite(vlSpec, spec.title);
+  } catch (e) {
+    throw new Error(`renderScatter: ${(e as Error).message}`, { cause: e });
   }
-  const errors = messages.filter((m) => m.startsWith('error:'));
-  if (errors.length > 0) throw new Error(`renderScatter: vega reported errors for "${spec.title}": ${errors.join('; ')}`);
-  const warnings = messages.filter((m) => !m.startsWith('error:'));
-  const svg = new TextEncoder().encode(svgText);
-  const png = await sharp(Buffer.from(svg), { density: PNG_DENSITY }).png().toBuffer();
-  return { svg, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), warnings };
 }
