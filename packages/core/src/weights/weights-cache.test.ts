@@ -36,6 +36,7 @@ function fakeBackbone(url: string | null, sha256?: string): BackboneDefinition {
     featureDim: () => 2,
     defaultImageSize: 8,
     normalization: IMAGENET_NORMALIZATION,
+    lastStage: [],
     build: () => {
       throw new Error('not used');
     },
