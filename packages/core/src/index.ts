@@ -24,7 +24,7 @@ export type {
   PseudoLabel,
   PseudoLabels,
 } from './artifacts/kinds.js';
-export { CODECS, FEATURES_FILE, codecFor, featureColumnName, type ArtifactCodec } from './artifacts/codecs.js';
+export { CODECS, FEATURES_FILE, PSEUDO_LABELS_FILE, codecFor, featureColumnName, type ArtifactCodec } from './artifacts/codecs.js';
 export { ArtifactStore, hashDirectory, stageKey } from './artifacts/artifact-store.js';
 export type { ArtifactRef, OutputValues, StageKeyParts, StageRecord } from './artifacts/artifact-store.js';
 
@@ -36,6 +36,7 @@ export { validateWithSchema, type ValidateOptions, type ValidateResult } from '.
 export { suggest, editDistance } from './util/suggest.js';
 export { loadExperiment, parseExperiment, stringifyResolvedConfig, defaultStageId, type LoadedExperiment } from './config/load-experiment.js';
 export { experimentSchema } from './config/experiment-schema.js';
+export { LABELS_FILE_FORMAT, parseLabelsFile, readLabelsFile, type LabelsFileOptions } from './config/labels-file.js';
 export { renderConfigReference } from './config/config-reference.js';
 
 // TensorFlow runtime

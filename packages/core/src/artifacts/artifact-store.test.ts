@@ -2,8 +2,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { ArtifactStore, hashDirectory, stageKey } from './artifact-store.js';
-import type { ClusterReport, FeatureTable, Metrics } from './kinds.js';
+import { codecFor } from './codecs.js';
+import type { ClusterReport, FeatureTable, Metrics, PseudoLabels } from './kinds.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -126,5 +128,26 @@ describe('ArtifactStore', () => {
     expect((await fs.readdir(rec.outputs.report!.path)).sort()).toEqual(['cluster-report.json', 'clusters.parquet']);
     const back = await store.load({ ...rec.outputs.report!, kind: 'ClusterReport' });
     expect(back).toEqual(report);
+  });
+
+  it('writes PseudoLabels as JSON and as pseudo_labels.parquet (path, id, label, probability, round)', async () => {
+    const store = new ArtifactStore(dir);
+    const value: PseudoLabels = {
+      items: [
+        { id: 'sans_label/u0.jpg', path: '/d/sans_label/u0.jpg', label: 1, confidence: 0.93, round: 1 },
+        { id: 'sans_label/u1.jpg', path: '/d/sans_label/u1.jpg', label: 0, confidence: 0.04, round: 2 },
+      ],
+      meta: { bestRound: 2 },
+    };
+    expect(codecFor('PseudoLabels').check({ items: [{ id: 'a', label: 0.5, confidence: 1, round: 1 }] })).toMatch(/items\[0\]: expected/);
+    const rec = await store.commit('pl', meta, { pl: { kind: 'PseudoLabels', value } });
+    expect((await fs.readdir(rec.outputs.pl!.path)).sort()).toEqual(['pseudo-labels.json', 'pseudo_labels.parquet']);
+    expect(codecFor('PseudoLabels').exports).toEqual(['pseudo_labels.parquet']);
+    expect(await store.load({ ...rec.outputs.pl!, kind: 'PseudoLabels' })).toEqual(value);
+    const rows = await parquetReadObjects({ file: await asyncBufferFromFile(path.join(rec.outputs.pl!.path, 'pseudo_labels.parquet')) });
+    expect(rows).toEqual([
+      { path: '/d/sans_label/u0.jpg', id: 'sans_label/u0.jpg', label: 1, probability: 0.93, round: 1 },
+      { path: '/d/sans_label/u1.jpg', id: 'sans_label/u1.jpg', label: 0, probability: 0.04, round: 2 },
+    ]);
   });
 });

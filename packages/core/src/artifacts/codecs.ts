@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import type { ArtifactKind, ArtifactTypes, ClusterReport, ClusterResult, Embedding, Figure, FigureFile, FeatureTable, ModelArtifact } from './kinds.js';
+import type { ArtifactKind, ArtifactTypes, ClusterReport, ClusterResult, Embedding, Figure, FigureFile, FeatureTable, ModelArtifact, PseudoLabels } from './kinds.js';
 
 export interface ArtifactCodec<K extends ArtifactKind> {
   kind: K;
@@ -187,6 +187,43 @@ const figureCodec: ArtifactCodec<'Figure'> = {
   },
 };
 
+export const PSEUDO_LABELS_FILE = 'pseudo_labels.parquet';
+const PSEUDO_LABELS_JSON = 'pseudo-labels.json';
+
+const pseudoLabelsJson = jsonCodec('PseudoLabels', PSEUDO_LABELS_JSON, ['items']);
+
+/** JSON for the pipeline, plus a table for pandas (the JSON stays the source the loader reads). */
+const pseudoLabelsCodec: ArtifactCodec<'PseudoLabels'> = {
+  kind: 'PseudoLabels',
+  format: `${PSEUDO_LABELS_JSON} (items and meta) + ${PSEUDO_LABELS_FILE} (path, id, label, probability, round)`,
+  exports: [PSEUDO_LABELS_FILE],
+  async save(value: PseudoLabels, dir) {
+    await pseudoLabelsJson.save(value, dir);
+    const items = value.items;
+    const columnData: ColumnData = [
+      { name: 'path', data: items.map((p) => p.path ?? ''), type: 'STRING', nullable: false },
+      { name: 'id', data: items.map((p) => p.id), type: 'STRING', nullable: false },
+      { name: 'label', data: Int32Array.from(items, (p) => p.label), type: 'INT32', nullable: false },
+      { name: 'probability', data: Float64Array.from(items, (p) => p.confidence), type: 'DOUBLE', nullable: false },
+      { name: 'round', data: Int32Array.from(items, (p) => p.round), type: 'INT32', nullable: false },
+    ];
+    await fs.writeFile(path.join(dir, PSEUDO_LABELS_FILE), new Uint8Array(parquetWriteBuffer({ columnData, createdBy: 'neuro-ssl' })));
+  },
+  load: (dir) => pseudoLabelsJson.load(dir),
+  check(value) {
+    const base = pseudoLabelsJson.check(value);
+    if (base) return base;
+    const items = (value as { items: unknown }).items;
+    if (!Array.isArray(items)) return 'items must be an array';
+    for (const [i, p] of items.entries()) {
+      if (!isObject(p) || typeof p.id !== 'string' || !Number.isInteger(p.label) || typeof p.confidence !== 'number' || !Number.isInteger(p.round)) {
+        return `items[${i}]: expected { id: string, label: integer, confidence: number, round: integer }`;
+      }
+    }
+    return null;
+  },
+};
+
 const CLUSTERS_FILE = 'clusters.parquet';
 const CLUSTER_JSON = 'cluster-report.json';
 
@@ -236,7 +273,7 @@ export const CODECS: Codecs = {
   FeatureTable: featureTableCodec,
   ClusterReport: clusterReportCodec,
   Model: modelCodec,
-  PseudoLabels: jsonCodec('PseudoLabels', 'pseudo-labels.json', ['items']),
+  PseudoLabels: pseudoLabelsCodec,
   Metrics: jsonCodec('Metrics', 'metrics.json', ['values']),
   Figure: figureCodec,
 };

@@ -91,11 +91,15 @@ export interface ModelArtifact {
 
 export interface PseudoLabel {
   id: string;
+  /** The image file (absolute), for the exported table. */
+  path?: string;
   label: number;
+  /** The probability the selection used (the calibrated probability of the positive class). */
   confidence: number;
   round: number;
 }
 
+/** On disk: pseudo-labels.json + pseudo_labels.parquet (path, id, label, probability, round). */
 export interface PseudoLabels {
   items: PseudoLabel[];
   meta: Record<string, unknown>;

@@ -78,6 +78,13 @@ export const experimentSchema: JsonSchema = {
               description: 'Folder of the unlabelled images (searched recursively), relative to `data.root`.',
               default: 'sans_label',
             },
+            labelsFile: {
+              type: 'string',
+              minLength: 1,
+              description:
+                'Benchmark only: the true classes of the unlabelled images, a CSV of `filename,label` (file names relative to `data.unlabelled.dir`, labels class names or indices), relative to the YAML file. ' +
+                'Self-training reports pseudo-label accuracy against it; it never reaches training.',
+            },
           },
         },
         onBadFile: {

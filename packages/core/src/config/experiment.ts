@@ -17,7 +17,8 @@ export interface DataConfig {
   /** Absolute (resolved relative to the YAML file). */
   root: string;
   labelled: { dir: string; classes: Record<string, number> };
-  unlabelled?: { dir: string };
+  /** `labelsFile` (absolute): the unlabelled images' true classes, for benchmarking only. */
+  unlabelled?: { dir: string; labelsFile?: string };
   onBadFile: 'skip' | 'fail';
   duplicates: { threshold: number };
   preprocess: PreprocessConfig;

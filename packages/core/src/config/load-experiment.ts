@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { ConfigError, formatConfigPath } from './config-error.js';
 import { experimentSchema, STAGE_ID_PATTERN } from './experiment-schema.js';
 import type { DataConfig, ExperimentConfig, RuntimeConfig, StageConfig } from './experiment.js';
+import { readLabelsFile } from './labels-file.js';
 import { validateWithSchema } from './validate-schema.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -32,7 +33,21 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a YAML file' : (err as Error).message;
     throw new ConfigError([{ file: absolute, path: '', message: `cannot read the experiment file: ${reason}` }]);
   }
-  return parseExperiment(text, absolute);
+  const loaded = parseExperiment(text, absolute);
+  await checkLabelsFile(loaded);
+  return loaded;
+}
+
+/** A benchmark labels file is read once here, so a missing file or a bad row stops the run before any stage. */
+async function checkLabelsFile({ config, source }: LoadedExperiment): Promise<void> {
+  const unlabelled = config.data.unlabelled;
+  if (!unlabelled?.labelsFile) return;
+  const pos = source.locate(['data', 'unlabelled', 'labelsFile']);
+  await readLabelsFile(unlabelled.labelsFile, {
+    classes: config.data.labelled.classes,
+    unlabelledDir: unlabelled.dir,
+    blame: { file: source.file, line: pos.line, column: pos.column },
+  });
 }
 
 /** Like loadExperiment, from text already in memory; `file` is used for messages and to resolve paths. */
@@ -152,7 +167,7 @@ function buildConfig(value: SchemaShape, ids: string[], baseDir: string): Experi
   const data: DataConfig = {
     root: resolve(d.root),
     labelled: { dir: d.labelled.dir, classes: { ...d.labelled.classes } },
-    ...(d.unlabelled ? { unlabelled: { dir: d.unlabelled.dir } } : {}),
+    ...(d.unlabelled ? { unlabelled: { dir: d.unlabelled.dir, ...(d.unlabelled.labelsFile ? { labelsFile: resolve(d.unlabelled.labelsFile) } : {}) } } : {}),
     onBadFile: d.onBadFile,
     duplicates: { threshold: d.duplicates.threshold },
     preprocess: {
