@@ -166,7 +166,7 @@ export { evaluateBinary, probabilities, METRIC_NAMES, type BinaryEvaluation, typ
 export { DEFAULT_CHECKPOINT_RULE, describeRule, improves, type CheckpointRule, type CheckpointScore } from './training/checkpoint-rule.js';
 export { MODEL_JSON, loadModelFolder, restoreOptimizer, restoreWeights, saveModelFolder } from './training/model-folder.js';
 export { fit, type BatchSource, type EpochRecord, type FitOptions, type FitResult, type TrainBatch } from './training/fit.js';
-export { featureBatchSource, imageBatchSource, type FeatureViews, type ImageSourceOptions, type TrainItem } from './training/batch-sources.js';
+export { featureBatchSource, imageBatchSource, type BatchPlan, type FeatureViews, type ImageSourceOptions, type TrainItem } from './training/batch-sources.js';
 export { ProbeFeatureCache, type ProbeFeatureOptions } from './training/probe-features.js';
 export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from './training/train-classifier.js';
 export { calibrate, type Calibration, type ThresholdRule } from './training/calibrate.js';

@@ -1,4 +1,4 @@
-// What the training loop feeds on. Images: a seeded shuffle per epoch, decoded and augmented on the
+// What the training loop feeds on. Images: a seeded shuffle per epoch (or a BatchPlan), decoded and augmented on the
 // fly. Cached features (probe mode): every image was run through the frozen backbone once per
 // augmented view; each epoch picks one view per image, so the head still sees augmentation without
 // the backbone running again.
@@ -19,6 +19,20 @@ export interface TrainItem {
   weight?: number;
 }
 
+/**
+ * Replaces a source's seeded shuffle (self-training: a minimum of labelled rows per batch, mixup):
+ * which items make up each batch of an epoch, and an optional rewrite of each loaded batch.
+ */
+export interface BatchPlan {
+  /**
+   * The batches of one epoch as item indices (repeats allowed: oversampling). For image sources every
+   * batch but the last must hold exactly `batchSize` items (the image stream is cut by it).
+   */
+  batches(epoch: number, rng: Rng): number[][];
+  /** Rewrites a loaded batch whose rows are the items `indices` (e.g. mixup); may use `rng`. */
+  transform?(batch: TrainBatch, indices: readonly number[], rng: Rng): TrainBatch;
+}
+
 export interface ImageSourceOptions {
   preprocess: PreprocessConfig;
   normalization: Normalization;
@@ -29,6 +43,8 @@ export interface ImageSourceOptions {
   /** Shuffling and augmentation; epoch e uses rng.fork(`epoch-${e}`). */
   rng: Rng;
   signal?: AbortSignal;
+  /** Batches from this plan instead of a plain shuffle. */
+  plan?: BatchPlan;
 }
 
 /** Splits a shuffled order into batches; a last batch of one is dropped (BatchNorm cannot train on it). */
@@ -45,11 +61,24 @@ function targetsOf(items: readonly TrainItem[], indices: readonly number[]): Pic
   return weighted ? { targets, weights: Float32Array.from(indices, (i) => items[i]!.weight ?? 1) } : { targets };
 }
 
+/** The plan's batches (checked), or the seeded shuffle cut into batches. */
+function epochBatches(items: readonly TrainItem[], batchSize: number, epoch: number, rng: Rng, plan: BatchPlan | undefined, exact: boolean): number[][] {
+  if (!plan) return batchOrder(rng.fork('shuffle').shuffle(items.map((_, i) => i)), batchSize);
+  const batches = plan.batches(epoch, rng.fork('plan'));
+  batches.forEach((b, k) => {
+    const wrongSize = b.length === 0 || b.length > batchSize || (exact && k < batches.length - 1 && b.length !== batchSize);
+    if (wrongSize) throw new Error(`batch plan: batch ${k} has ${b.length} items, expected ${exact && k < batches.length - 1 ? 'exactly' : '1 to'} ${batchSize}`);
+    for (const i of b) if (!Number.isInteger(i) || i < 0 || i >= items.length) throw new Error(`batch plan: batch ${k} names item ${i}, outside 0..${items.length - 1}`);
+  });
+  return batches;
+}
+
 export function imageBatchSource(items: readonly TrainItem[], options: ImageSourceOptions): BatchSource {
   return async function* (epoch: number) {
     const rng = options.rng.fork(`epoch-${epoch}`);
-    const order = rng.fork('shuffle').shuffle(items.map((_, i) => i));
-    const batches = batchOrder(order, options.batchSize);
+    const batches = epochBatches(items, options.batchSize, epoch, rng, options.plan, true);
+    const plan = options.plan;
+    const mixRng = rng.fork('transform');
     const ordered = batches.flat();
     const stream = imageBatches(
       ordered.map((i) => items[i]!),
@@ -65,7 +94,8 @@ export function imageBatchSource(items: readonly TrainItem[], options: ImageSour
     let b = 0;
     for await (const batch of stream) {
       const indices = batches[b++]!;
-      yield { data: batch.data, shape: batch.shape, ...targetsOf(items, indices) };
+      const loaded: TrainBatch = { data: batch.data, shape: batch.shape, ...targetsOf(items, indices) };
+      yield plan?.transform ? plan.transform(loaded, indices, mixRng) : loaded;
     }
   };
 }
@@ -76,21 +106,23 @@ export interface FeatureViews {
   views: Float32Array[];
 }
 
-export function featureBatchSource(items: readonly TrainItem[], features: FeatureViews, batchSize: number, rng: Rng): BatchSource {
+export function featureBatchSource(items: readonly TrainItem[], features: FeatureViews, batchSize: number, rng: Rng, plan?: BatchPlan): BatchSource {
   const { dim, views } = features;
   if (views.length === 0) throw new Error('featureBatchSource: no feature views');
   for (const v of views) if (v.length !== items.length * dim) throw new Error(`featureBatchSource: a view has ${v.length / dim} rows, expected ${items.length}`);
   return async function* (epoch: number) {
     const r = rng.fork(`epoch-${epoch}`);
-    const order = r.fork('shuffle').shuffle(items.map((_, i) => i));
+    const batches = epochBatches(items, batchSize, epoch, r, plan, false);
     const pick = r.fork('views');
-    for (const indices of batchOrder(order, batchSize)) {
+    const mixRng = r.fork('transform');
+    for (const indices of batches) {
       const data = new Float32Array(indices.length * dim);
       indices.forEach((item, row) => {
         const view = views[pick.int(views.length)]!;
         data.set(view.subarray(item * dim, (item + 1) * dim), row * dim);
       });
-      yield { data, shape: [indices.length, dim], ...targetsOf(items, indices) };
+      const batch: TrainBatch = { data, shape: [indices.length, dim], ...targetsOf(items, indices) };
+      yield plan?.transform ? plan.transform(batch, indices, mixRng) : batch;
     }
   };
 }

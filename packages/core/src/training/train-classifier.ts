@@ -12,7 +12,7 @@ import type { ProgressFactory } from '../progress/progress.js';
 import { runOnImages } from '../models/run-on-images.js';
 import type { Tf } from '../tf/types.js';
 import type { Rng } from '../util/rng.js';
-import { featureBatchSource, imageBatchSource, type TrainItem } from './batch-sources.js';
+import { featureBatchSource, imageBatchSource, type BatchPlan, type TrainItem } from './batch-sources.js';
 import type { BceOptions } from './bce-loss.js';
 import type { EvaluationOptions } from './binary-evaluation.js';
 import type { CheckpointRule } from './checkpoint-rule.js';
@@ -68,6 +68,8 @@ export interface TrainClassifierOptions {
   initHead: boolean;
   /** Continue with this Adam (SSL `restart: continue`). */
   optimizer?: AdamOptimizer;
+  /** Batch composition instead of a plain shuffle (SSL: labelled rows per batch, mixup), in every mode. */
+  plan?: BatchPlan;
   onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -120,7 +122,7 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
       };
       const result = await fit(tf, head, {
         ...common,
-        train: featureBatchSource(options.train, trainViews, settings.batchSize, options.rng.fork('batches')),
+        train: featureBatchSource(options.train, trainViews, settings.batchSize, options.rng.fork('batches'), options.plan),
         validate: predictHead,
       });
       if (result.bestEpoch > 0) await restoreWeights(tf, head, result.bestDir);
@@ -152,6 +154,7 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
       augment: settings.augment,
       rng: options.rng.fork('batches'),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.plan ? { plan: options.plan } : {}),
     }),
     validate: predictValidation,
   });
