@@ -1,6 +1,8 @@
 // Command-line parsing. Hand-written because `--force` takes an optional stage id, which
 // node:util parseArgs cannot express.
 
+import type { BackendRequest } from '@neuro-ssl/core';
+import { BACKEND_CHOICES, type PredictCommand } from './predict-command.js';
 import type { WeightsCommand } from './weights-command.js';
 
 export interface RunFlags {
@@ -17,6 +19,7 @@ export type Command =
   | { command: 'run'; file: string; flags: RunFlags }
   | { command: 'inspect-data'; file: string; out?: string; perClass: number; verbose: boolean }
   | { command: 'weights'; weights: WeightsCommand }
+  | { command: 'predict'; predict: PredictCommand }
   | { command: 'help' }
   | { command: 'version' };
 
@@ -26,6 +29,7 @@ export const USAGE = `Usage:
   runner <experiment.yaml> [--dry-run] [--force [stage]] [--from <stage>] [--only <stage>] [--verbose|--quiet]
   runner inspect-data <experiment.yaml> [--out <dir>] [--per-class <n>]
   runner weights list | fetch <backbone> | import <file-or-folder> [--as <backbone>]
+  runner predict --model <path> <image-or-folder>... [--out <file.csv>] [--batch-size <n>] [--backend <name>]
   runner --help | --version
 
 Run flags:
@@ -35,7 +39,14 @@ Run flags:
   --only <stage>     run only this stage (its inputs must be cached) and nothing after it
   --verbose, --quiet more or fewer log lines on the console (run.log always has everything)
 
-Exit codes: 0 ok, 1 a stage failed, 2 invalid config or data, 130 interrupted.`;
+Predict flags:
+  --model <path>     a Model artifact folder (meta.json + model/) or a run folder holding one
+  --out <file.csv>   where the CSV goes (never overwritten); default predictions-<timestamp>.csv here
+  --batch-size <n>   images per batch (default 32)
+  --backend <name>   ${BACKEND_CHOICES.join(', ')} (default auto)
+
+Exit codes: 0 ok, 1 a stage failed (predict: some images could not be read), 2 invalid config, data or
+arguments, 130 interrupted.`;
 
 const isYaml = (s: string): boolean => /\.ya?ml$/i.test(s);
 
@@ -44,6 +55,7 @@ export function parseArgs(argv: string[]): Command {
   if (argv.includes('--version')) return { command: 'version' };
   const args = [...argv];
   if (args[0] === 'weights') return { command: 'weights', weights: parseWeights(args.slice(1)) };
+  if (args[0] === 'predict') return { command: 'predict', predict: parsePredict(args.slice(1)) };
   if (args[0] === 'inspect-data') {
     args.shift();
     let file: string | undefined;
@@ -107,4 +119,42 @@ function parseWeights(args: string[]): WeightsCommand {
     return { action: 'import', file: files[0] as string, ...(as ? { as } : {}) };
   }
   throw new UsageError('usage: runner weights list | fetch <backbone> | import <file-or-folder> [--as <backbone>]');
+}
+
+function parsePredict(args: string[]): PredictCommand {
+  let model: string | undefined;
+  let out: string | undefined;
+  let batchSize = 32;
+  let backend: BackendRequest = 'auto';
+  const inputs: string[] = [];
+  const value = (flag: string, what: string): string => {
+    const v = args.shift();
+    if (v === undefined || v.startsWith('-')) throw new UsageError(`${flag} expects ${what}`);
+    return v;
+  };
+  while (args.length) {
+    const arg = args.shift() as string;
+    // --flag=value is the same as --flag value
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    if (eq > 0) {
+      args.unshift(arg.slice(0, eq), arg.slice(eq + 1));
+      continue;
+    }
+    if (arg === '--') inputs.push(...args.splice(0));
+    else if (arg === '--model') model = value(arg, 'a model folder');
+    else if (arg === '--out') out = value(arg, 'a CSV file name');
+    else if (arg === '--batch-size') {
+      batchSize = Number(value(arg, 'a positive integer'));
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError('--batch-size expects a positive integer');
+    } else if (arg === '--backend') {
+      const name = value(arg, `one of ${BACKEND_CHOICES.join(', ')}`);
+      const choice = BACKEND_CHOICES.find((b) => b === name);
+      if (!choice) throw new UsageError(`--backend expects one of ${BACKEND_CHOICES.join(', ')}, got ${name}`);
+      backend = choice;
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg} for predict`);
+    else inputs.push(arg);
+  }
+  if (!model) throw new UsageError('predict needs --model <model folder or run folder>');
+  if (!inputs.length) throw new UsageError('predict needs at least one image or folder');
+  return { model, inputs, ...(out !== undefined ? { out } : {}), batchSize, backend };
 }

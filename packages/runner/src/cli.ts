@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { USAGE, UsageError, parseArgs } from './cli-args.js';
 import { inspectData } from './inspect-data.js';
+import { predictCommand } from './predict-command.js';
 import { weightsCommand } from './weights-command.js';
 import { runExperiment } from './run-experiment.js';
 
@@ -34,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`runner weights: ${(err as Error).message}\n`);
         return 2;
       }
+    case 'predict':
+      return (await predictCommand(command.predict)).exitCode;
     case 'inspect-data':
       return (await inspectData(command)).exitCode;
     case 'run': {

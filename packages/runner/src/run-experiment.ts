@@ -310,14 +310,18 @@ function recordArtifacts(into: Record<string, ArtifactRef>, stageId: string, rec
   for (const [name, ref] of Object.entries(record.outputs)) into[`${stageId}.${name}`] = ref;
 }
 
-/** Copies what a person opens directly into the run folder: figures, and the tables a codec exports (for pandas). */
+/**
+ * Copies what a person opens directly into the run folder: figures, the tables a codec exports (for
+ * pandas), and each Model output whole (meta.json + model/) as <stage>-<output>/, for `runner predict`.
+ */
 async function exportToRunFolder(record: StageRecord, folder: RunFolder): Promise<void> {
   const place = async (from: string, dir: string, name: string): Promise<void> => {
     let target = path.join(dir, name);
     if (await fs.stat(target).catch(() => null)) target = path.join(dir, `${record.stageId}-${name}`);
     await fs.copyFile(from, target);
   };
-  for (const ref of Object.values(record.outputs)) {
+  for (const [output, ref] of Object.entries(record.outputs)) {
+    if (ref.kind === 'Model') await fs.cp(ref.path, path.join(folder.dir, `${record.stageId}-${output}`), { recursive: true });
     if (ref.kind === 'Figure') {
       const figure = await CODECS.Figure.load(ref.path);
       for (const file of figure.files) await place(path.join(ref.path, file.name), folder.figuresDir, file.name);
