@@ -58,6 +58,17 @@ describe('renderHistogram', () => {
     expect(s).toContain('aria-label="lower: 0.9; count: 3; upper: 1"');
   });
 
+  it('draws and labels a row’s own rules in that row only', async () => {
+    const spec = example({ rules: undefined });
+    spec.series[0]!.rules = [{ x: 0.3, label: 'r1 low' }, { x: 0.7, label: 'r1 high' }];
+    spec.series[1]!.rules = [{ x: 0.2, label: 'r2 low' }];
+    const s = text((await renderHistogram(spec)).svg);
+    expect(count(s, 'rule mark')).toBe(2 + 1);
+    for (const t of ['>r1 low<', '>r1 high<', '>r2 low<']) expect(s).toContain(t);
+    spec.series[1]!.rules = [{ x: Number.NaN, label: 'bad' }];
+    await expect(renderHistogram(spec)).rejects.toThrow('renderHistogram: series[1].rules[0].x must be a finite number, got NaN');
+  });
+
   it('renders without rules, and a PNG at twice the SVG size', async () => {
     const { svg, png } = await renderHistogram(example({ rules: undefined, subtitle: undefined }));
     expect(count(text(svg), 'rule mark')).toBe(0);

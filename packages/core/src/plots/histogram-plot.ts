@@ -12,7 +12,8 @@ export interface HistogramSpec {
   title: string;
   subtitle?: string;
   xTitle: string;
-  series: { name: string; values: ArrayLike<number> }[];
+  /** `rules`: drawn and labelled in that row only (e.g. each round's own thresholds). */
+  series: { name: string; values: ArrayLike<number>; rules?: { x: number; label: string }[] }[];
   /** Number of equal-width bins over `domain`. */
   bins: number;
   /** Every value must lie in [domain[0], domain[1]]. */
@@ -57,10 +58,12 @@ export function histogramVegaLiteSpec(spec: HistogramSpec): TopLevelSpec {
   const rules = spec.rules ?? [];
   checkRange(FN, 'domain', spec.domain);
   rules.forEach((r, i) => checkFinite(FN, `rules[${i}].x`, r.x));
+  spec.series.forEach((s, i) => (s.rules ?? []).forEach((r, j) => checkFinite(FN, `series[${i}].rules[${j}].x`, r.x)));
   const binned = spec.series.map((s, i) => histogramBins(s.values, spec.bins, spec.domain, `series[${i}].values`));
   const [lo, hi] = spec.domain;
   // A label right of its rule unless that would run off the plot.
-  const ruleValues = rules.map((r) => ({ x: r.x, label: r.label, right: r.x < lo + 0.75 * (hi - lo) }));
+  const placed = (r: { x: number; label: string }) => ({ x: r.x, label: r.label, right: r.x < lo + 0.75 * (hi - lo) });
+  const ruleValues = rules.map(placed);
   const many = spec.series.length > 3;
   const rows = spec.series.map((s, i) => {
     const last = i === spec.series.length - 1;
@@ -71,8 +74,12 @@ export function histogramVegaLiteSpec(spec: HistogramSpec): TopLevelSpec {
       axis: last ? { title: spec.xTitle } : { title: null, labels: false },
     };
     const maxCount = Math.max(1, ...binned[i]!.map((b) => b.count));
-    // The rule labels sit at the top of the first row: leave them a band free of bars.
-    const headroom = i === 0 && ruleValues.length > 0 ? 1.35 : 1.1;
+    const own = (s.rules ?? []).map(placed);
+    const rowRules = [...ruleValues, ...own];
+    // Shared rules are labelled in the first row, a row's own rules in that row.
+    const labelled = [...(i === 0 ? ruleValues : []), ...own];
+    // The rule labels sit at the top of their row: leave them a band free of bars.
+    const headroom = labelled.length > 0 ? 1.35 : 1.1;
     const layers: unknown[] = [
       {
         data: { values: binned[i]!.filter((b) => b.count > 0) },
@@ -85,16 +92,16 @@ export function histogramVegaLiteSpec(spec: HistogramSpec): TopLevelSpec {
         },
       },
     ];
-    if (ruleValues.length > 0) {
+    if (rowRules.length > 0) {
       layers.push({
-        data: { values: ruleValues },
+        data: { values: rowRules },
         mark: { type: 'rule', color: RULE_COLOR, strokeDash: [5, 3], strokeWidth: 1.5 },
         encoding: { x: { ...x, field: 'x' } },
       });
-      if (i === 0) {
+      if (labelled.length > 0) {
         for (const right of [true, false]) {
           layers.push({
-            data: { values: ruleValues.filter((r) => r.right === right) },
+            data: { values: labelled.filter((r) => r.right === right) },
             mark: { type: 'text', color: RULE_COLOR, align: right ? 'left' : 'right', baseline: 'top', dx: right ? 4 : -4, dy: 2, fontSize: 11 },
             encoding: { x: { ...x, field: 'x' }, y: { value: 0 }, text: { field: 'label' } },
           });
