@@ -169,7 +169,7 @@ export { fit, type BatchSource, type EpochRecord, type FitOptions, type FitResul
 export { featureBatchSource, imageBatchSource, type BatchPlan, type FeatureViews, type ImageSourceOptions, type TrainItem } from './training/batch-sources.js';
 export { ProbeFeatureCache, type ProbeFeatureOptions } from './training/probe-features.js';
 export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from './training/train-classifier.js';
-export { calibrate, type Calibration, type ThresholdRule } from './training/calibrate.js';
+export { calibrate, type Calibration, type TemperatureStatus, type ThresholdRule } from './training/calibrate.js';
 export { CLASSIFIER_KIND, classNames, classifierArtifact, isClassifierMeta, loadClassifier, type ClassifierMeta } from './training/classifier-artifact.js';
 export { runOnImages, type RunOnImagesOptions } from './models/run-on-images.js';
 export { ensureKeyedFolder, isProcessAlive, type KeyedFolderOptions } from './util/keyed-folder.js';

@@ -73,7 +73,7 @@ export const trainStage = defineStage({
     const items = itemsForSplit(dataset);
     const records = new Map(dataset.images.map((r) => [r.id, r]));
     const split = stratifiedGroupSplit(items, { testSize: config.testSize, rng: ctx.rng.fork('split'), labelNames });
-    ctx.logger.info(`split: ${split.report}`);
+    ctx.logger.info(split.report);
 
     const { definition, width, imageSize, normalization } = resolveBackboneConfig(config, ctx.data.preprocess.imageSize, ctx.logger);
     const preprocess = { ...ctx.data.preprocess, imageSize };
@@ -161,6 +161,9 @@ export const trainStage = defineStage({
       const main = await trainOn(split.train, split.validation, 'main');
       const { calibration, trained } = main;
       const best = trained.history[trained.bestEpoch - 1];
+      if (calibration.temperatureStatus === 'at-bound') {
+        ctx.logger.warn('temperature scaling: the validation logits separate the classes perfectly, so the NLL keeps falling as T → 0; T is not identifiable and stays 1');
+      }
       ctx.logger.info(
         `best epoch ${trained.bestEpoch}/${trained.history.length}; temperature ${calibration.temperature.toFixed(3)}, threshold ${calibration.threshold.toFixed(3)}; ` +
           `ECE ${calibration.raw.ece.toFixed(3)} → ${calibration.calibrated.ece.toFixed(3)} after temperature scaling`,
@@ -238,6 +241,7 @@ export const trainStage = defineStage({
           extra: {
             intervals,
             uncalibrated: calibration.raw,
+            temperatureStatus: calibration.temperatureStatus,
             history: trained.history,
             split: { train: split.train.length, validation: split.validation.length, movedGroups: split.movedGroups, report: split.report },
             cv,

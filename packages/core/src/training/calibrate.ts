@@ -11,8 +11,19 @@ import { evaluateBinary, probabilities, type BinaryEvaluation } from './binary-e
 
 export type ThresholdRule = { rule: 'fixed'; value: number } | { rule: 'fbeta' };
 
+/**
+ * fitted: T minimises the validation NLL. at-bound: the optimum ran to the search bound — perfectly
+ * separated validation logits send T → 0 (any sharpening lowers the NLL), so T is not identifiable
+ * and 1 is kept. disabled / single-class: not fitted.
+ */
+export type TemperatureStatus = 'fitted' | 'at-bound' | 'disabled' | 'single-class';
+
+const MIN_T = 0.01;
+const MAX_T = 100;
+
 export interface Calibration {
   temperature: number;
+  temperatureStatus: TemperatureStatus;
   threshold: number;
   /** At threshold 0.5 without temperature: what the network says on its own. */
   raw: BinaryEvaluation;
@@ -23,9 +34,15 @@ export interface Calibration {
 export function calibrate(labels: ArrayLike<number>, logits: ArrayLike<number>, options: { threshold: ThresholdRule; beta: number; eceBins: number; temperature: boolean }): Calibration {
   const raw = evaluateBinary(labels, logits, { threshold: 0.5, beta: options.beta, eceBins: options.eceBins });
   const both = raw.positives > 0 && raw.positives < raw.n;
-  const temperature = options.temperature && both ? fitTemperature(labels, logits) : 1;
+  let temperature = 1;
+  let temperatureStatus: TemperatureStatus = !options.temperature ? 'disabled' : !both ? 'single-class' : 'fitted';
+  if (temperatureStatus === 'fitted') {
+    const t = fitTemperature(labels, logits, { minT: MIN_T, maxT: MAX_T });
+    if (t <= MIN_T * 1.0001 || t >= MAX_T / 1.0001) temperatureStatus = 'at-bound';
+    else temperature = t;
+  }
   const threshold =
     options.threshold.rule === 'fixed' ? options.threshold.value : bestThreshold(labels, probabilities(logits, temperature), options.beta).threshold;
   const calibrated = evaluateBinary(labels, logits, { threshold, beta: options.beta, eceBins: options.eceBins, temperature });
-  return { temperature, threshold, raw, calibrated };
+  return { temperature, temperatureStatus, threshold, raw, calibrated };
 }

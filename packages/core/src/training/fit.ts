@@ -58,6 +58,8 @@ export interface FitOptions {
   /** Stop after this many epochs without improvement (default: never). */
   patience?: number;
   onEpoch?: (record: EpochRecord) => void;
+  /** No progress bar per epoch (epochs of a probe take milliseconds). */
+  quietEpochs?: boolean;
 }
 
 export interface EpochRecord extends BinaryEvaluation {
@@ -127,7 +129,7 @@ export async function fit(tf: Tf, model: LayersModel, options: FitOptions): Prom
       break;
     }
     const t0 = Date.now();
-    const bar = options.progress?.({ label: `${label}epoch ${e + 1}/${options.epochs}`, total: options.trainSize, unit: 'img' });
+    const bar = options.quietEpochs ? undefined : options.progress?.({ label: `${label}epoch ${e + 1}/${options.epochs}`, total: options.trainSize, unit: 'img' });
     let lossSum = 0;
     let rows = 0;
     for await (const batch of options.train(e)) {
@@ -182,7 +184,10 @@ export async function fit(tf: Tf, model: LayersModel, options: FitOptions): Prom
     options.onEpoch?.(record);
     const done = history.length - firstEpoch;
     const eta = ((Date.now() - started) / 1000 / done) * (options.epochs - history.length);
-    options.logger.info(
+    // Long runs of quick epochs (a probe's 200) log every ~5% and each new best; the rest at debug.
+    const logEvery = Math.max(1, Math.ceil(options.epochs / 20));
+    const level = record.best || record.epoch % logEvery === 0 || record.epoch === options.epochs ? 'info' : 'debug';
+    options.logger[level](
       `${label}epoch ${record.epoch}/${options.epochs}: loss ${fmt(record.trainLoss)} val ${fmt(record.valLoss)}, F${options.evaluation.beta} ${fmt(record.fBeta)}, ` +
         `PR-AUC ${fmt(record.prAuc)}, ROC-AUC ${fmt(record.rocAuc)}, ECE ${fmt(record.ece)}${record.best ? ' *best*' : ''} ` +
         `(${seconds.toFixed(1)} s, ${record.samplesPerSecond.toFixed(1)} img/s, ETA ${Math.round(eta)} s)`,

@@ -5,7 +5,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LayersModel, NamedTensorMap, Optimizer, io } from '@tensorflow/tfjs';
+import type { LayersModel, Optimizer, io } from '@tensorflow/tfjs';
 import type { Tf } from '../tf/types.js';
 
 export const MODEL_JSON = 'model.json';
