@@ -375,7 +375,8 @@ async function dryRun(
   const records = new Map<string, StageRecord>();
   const outcomes: StageOutcome[] = [];
   const lines = [`plan for ${config.name} (seed ${config.seed}):`];
-  let upstreamUnknown = false;
+  // Stages whose outputs are unknown until they run; only their consumers cannot be keyed yet.
+  const unknown = new Set<string>();
   const select = stageSelection(flags, plan);
   for (const [i, stage] of plan.entries()) {
     const inputs = Object.entries(stage.bindings).map(([n, b]) => `${n}←${describeSource(b.source)}`).join(', ');
@@ -385,7 +386,11 @@ async function dryRun(
       continue;
     }
     let status: string;
-    if (upstreamUnknown) status = 'run       (an upstream stage runs first)';
+    const upstreamUnknown = Object.values(stage.bindings).some((b) => b.source.type === 'stage' && unknown.has(b.source.stageId));
+    if (upstreamUnknown) {
+      status = 'run       (an upstream stage runs first)';
+      unknown.add(stage.id);
+    }
     else {
       const key = await keyFor(stage, resolveInputRefs(stage, datasetRef, records), experimentDir);
       const cached = await store.lookup(key);
@@ -395,7 +400,7 @@ async function dryRun(
       else {
         status = `${cached ? 'run       (forced)' : 'miss      '}${cached ? '' : key.slice(0, 12)}`;
         // A forced stage may reproduce the same hashes, but we cannot know before running it.
-        upstreamUnknown = true;
+        unknown.add(stage.id);
       }
     }
     lines.push(`  ${stage.id.padEnd(14)} ${status}  ${stage.plugin.name}@${stage.plugin.version}${inputs ? `  [${inputs}]` : ''}`);
