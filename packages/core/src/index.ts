@@ -112,6 +112,7 @@ export {
   type WeightsIdentity,
 } from './weights/weights-cache.js';
 export { seededInit } from './models/seeded-init.js';
+export { FoldBatchNormError, foldBatchNorm, foldBatchNormReport, foldForInference, type FoldBatchNormReport } from './models/fold-batchnorm.js';
 export {
   backboneConfigProperties,
   resolveBackboneConfig,
