@@ -1,0 +1,182 @@
+// The `with:` block of the self-training stage. Defaults are the notebook's loop (11 rounds, threshold
+// 0.70 → 0.95, 10 epochs per round at Adam 5e-5 from the best state, strong augmentation); every
+// guard against confirmation bias is a switch, off unless named here as on.
+
+import type { CheckpointRule, JsonSchema, TrainMode } from '@neuro-ssl/core';
+
+export type ScheduleType = 'linear' | 'linear-reverse' | 'percentile';
+
+export interface ScheduleConfig {
+  type: ScheduleType;
+  /** Probability thresholds in (0.5, 1), or percentages of the pool in (0, 100] for `percentile`. */
+  from: number;
+  to: number;
+  rounds: number;
+}
+
+export type BalanceMode = 'none' | 'rarer' | 'prior';
+
+export interface SslConfig {
+  /** `model`: the input model's own mode. */
+  mode: 'model' | TrainMode;
+  /** As written: `from`/`to` may be missing (see resolveSchedule). */
+  schedule: Partial<ScheduleConfig> & { type: ScheduleType; rounds: number };
+  epochs: number;
+  learningRate: number;
+  restart: 'cold' | 'continue';
+  augment: 'strong' | 'weak' | 'none';
+  poolAugment: 'none' | 'weak';
+  calibratedSelection: boolean;
+  balance: BalanceMode;
+  minLabelledPerBatch: number;
+  mixup?: { alpha: number };
+  softLabels: boolean;
+  patience: number;
+  maxEce: number;
+  checkpoint: { rule: 'notebook'; keepFBeta?: number } | { rule: 'metric'; metric: Extract<CheckpointRule, { rule: 'metric' }>['metric'] };
+  /** Default: runtime.batchSize. */
+  batchSize?: number;
+  posWeight: number;
+  labelSmoothing: number;
+  weightDecay: number;
+  views: number;
+  /** The final model's decision threshold: a probability, or `fbeta`. */
+  decisionThreshold: number | 'fbeta';
+  temperature: boolean;
+  eceBins: number;
+  bootstrap: number;
+}
+
+/** `from`/`to` when the YAML leaves them out: the notebook's thresholds, or 10% → 50% of the pool. */
+export const SCHEDULE_DEFAULTS: Record<ScheduleType, { from: number; to: number }> = {
+  linear: { from: 0.7, to: 0.95 },
+  'linear-reverse': { from: 0.7, to: 0.95 },
+  percentile: { from: 10, to: 50 },
+};
+
+const METRICS = ['fBeta', 'prAuc', 'rocAuc', 'accuracy', 'loss', 'ece', 'brier'];
+
+const bound = (description: string): JsonSchema => ({ type: 'number', description });
+
+export function sslConfigSchema(): JsonSchema {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      mode: {
+        enum: ['model', 'finetune', 'partial', 'probe'],
+        default: 'model',
+        description:
+          '`model`: train in the input model’s own mode; or `finetune` (every layer), `partial` (last backbone stage + head), `probe` (the head alone, on backbone features cached once — a whole run in minutes on a CPU).',
+      },
+      schedule: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description:
+          'Selection per round. `linear`: probability threshold t from `from` to `to` (default 0.70 → 0.95, loosest first; `from` > `to` is a strict → loose curriculum); `linear-reverse`: the same values from `to` back to `from`; ' +
+          '`percentile`: the `from`% → `to`% most confident images of the pool (default 10 → 50). A probability p is a positive pseudo-label when p ≥ t and a negative one when p ≤ 1 − t.',
+        properties: {
+          type: { enum: ['linear', 'linear-reverse', 'percentile'], default: 'linear', description: 'How the threshold (or share of the pool) moves from round to round.' },
+          from: bound('First round’s threshold in (0.5, 1), or percentage in (0, 100] for `percentile`; default 0.70 (10 for `percentile`).'),
+          to: bound('Last round’s threshold in (0.5, 1), or percentage in (0, 100] for `percentile`; default 0.95 (50 for `percentile`).'),
+          rounds: { type: 'integer', minimum: 1, maximum: 100, default: 11, description: 'Self-training rounds (at most: the guards may stop earlier).' },
+        },
+        allOf: [
+          {
+            if: { properties: { type: { const: 'percentile' } }, required: ['type'] },
+            then: { properties: { from: { exclusiveMinimum: 0, maximum: 100 }, to: { exclusiveMinimum: 0, maximum: 100 } } },
+            else: { properties: { from: { exclusiveMinimum: 0.5, exclusiveMaximum: 1 }, to: { exclusiveMinimum: 0.5, exclusiveMaximum: 1 } } },
+          },
+        ],
+      },
+      epochs: { type: 'integer', minimum: 1, maximum: 1000, default: 10, description: 'Training epochs per round (the round keeps its best epoch).' },
+      learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 5e-5, description: 'Adam learning rate of a round (`restart: continue`: of the first round).' },
+      restart: {
+        enum: ['cold', 'continue'],
+        default: 'cold',
+        description: '`cold`: every round starts from the best weights so far with a new Adam at `learningRate`; `continue`: the same Adam carries on, its learning rate divided by 10 each round.',
+      },
+      augment: { enum: ['strong', 'weak', 'none'], default: 'strong', description: 'Augmentation of the training images of a round (probe mode trains on cached weak views instead).' },
+      poolAugment: { enum: ['none', 'weak'], default: 'none', description: 'Augmentation of the unlabelled images when predicting their pseudo-labels.' },
+      calibratedSelection: {
+        type: 'boolean',
+        default: true,
+        description: 'Select on the calibrated probability sigmoid(logit / T), T the current model’s temperature (refitted on validation after every round); false: on sigmoid(logit).',
+      },
+      balance: {
+        enum: ['none', 'rarer', 'prior'],
+        default: 'none',
+        description: 'Class-balanced selection: `rarer` keeps at most as many per class as the rarer class has (the most confident); `prior` keeps the classes in the labelled training prior.',
+      },
+      minLabelledPerBatch: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 1024,
+        default: 0,
+        description: 'At least this many labelled images in every training batch (labelled images are re-drawn when they run out); must be below the batch size. 0: a plain shuffle.',
+      },
+      mixup: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Mixup between labelled and pseudo-labelled rows of a batch: x = λx₁ + (1 − λ)x₂, targets and weights alike, λ ~ Beta(α, α) (seeded, max(λ, 1 − λ) so a row stays closest to itself). Omit for none; in probe mode the features are mixed.',
+        properties: { alpha: { type: 'number', exclusiveMinimum: 0, maximum: 10, default: 0.4, description: 'α of the Beta distribution.' } },
+      },
+      softLabels: { type: 'boolean', default: false, description: 'Train on the calibrated probability as the target of a pseudo-label instead of 0/1.' },
+      patience: { type: 'integer', minimum: 1, maximum: 100, default: 3, description: 'Stop after this many rounds in a row without improvement.' },
+      maxEce: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: 1,
+        default: 0.6,
+        description: 'Stop (and roll the round back) when the round’s validation ECE before temperature scaling reaches this: the model has become confidently wrong.',
+      },
+      checkpoint: {
+        default: { rule: 'notebook', keepFBeta: 0.9 },
+        description:
+          'When a round (and an epoch inside it) counts as an improvement: `{rule: notebook, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best) or `{rule: metric, metric: prAuc}`. A round that does not improve is rolled back.',
+        oneOf: [
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['rule'],
+            properties: { rule: { const: 'notebook' }, keepFBeta: { type: 'number', minimum: 0, maximum: 1, default: 0.9 } },
+          },
+          { type: 'object', additionalProperties: false, required: ['rule', 'metric'], properties: { rule: { const: 'metric' }, metric: { enum: METRICS } } },
+        ],
+      },
+      batchSize: { type: 'integer', minimum: 2, maximum: 1024, description: 'Training batch size; default runtime.batchSize.' },
+      posWeight: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 3, description: "Weight of the positive (tumour) term of the BCE loss (torch's pos_weight)." },
+      labelSmoothing: { type: 'number', minimum: 0, maximum: 0.5, default: 0, description: 'Targets y become y(1-ε) + ε/2.' },
+      weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 0, description: "L2 penalty added to the gradient (torch Adam's weight_decay)." },
+      views: { type: 'integer', minimum: 1, maximum: 64, default: 4, description: 'Probe mode: weakly augmented views cached per training image (pseudo-labelled images included).' },
+      decisionThreshold: {
+        default: 0.5,
+        description: 'The final model’s decision threshold on the calibrated probability: a number, or `fbeta` (the one maximising F-beta on validation). The baseline is re-scored with the same rule.',
+        oneOf: [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { const: 'fbeta' }],
+      },
+      temperature: { type: 'boolean', default: true, description: 'Refit temperature scaling on the validation logits after every round (and for the baseline).' },
+      eceBins: { type: 'integer', minimum: 2, maximum: 100, default: 15, description: 'Equal-width bins of the expected calibration error.' },
+      bootstrap: { type: 'integer', minimum: 100, maximum: 100000, default: 1000, description: 'Paired bootstrap resamples of the validation images for the verdict’s 95% intervals.' },
+    },
+  };
+}
+
+/** The schedule with `from`/`to` filled for its type. */
+export function resolveSchedule(schedule: SslConfig['schedule']): ScheduleConfig {
+  const d = SCHEDULE_DEFAULTS[schedule.type];
+  return { type: schedule.type, rounds: schedule.rounds, from: schedule.from ?? d.from, to: schedule.to ?? d.to };
+}
+
+export function checkpointRuleOf(config: SslConfig): CheckpointRule {
+  return config.checkpoint.rule === 'notebook' ? { rule: 'notebook', keepFBeta: config.checkpoint.keepFBeta ?? 0.9 } : config.checkpoint;
+}
+
+/** What the schema cannot see (the batch size may come from runtime): each problem names its field. */
+export function configProblems(config: SslConfig, batchSize: number): string[] {
+  const problems: string[] = [];
+  if (config.minLabelledPerBatch >= batchSize) {
+    problems.push(`with.minLabelledPerBatch (${config.minLabelledPerBatch}) must be smaller than the batch size (${batchSize}), or no pseudo-label would fit in a batch`);
+  }
+  return problems;
+}

@@ -1,0 +1,357 @@
+// The self-training stage: DatasetIndex + the train stage's Model → the final Model, every round's
+// pseudo-labels, per-round metrics, figures and a verdict against the supervised baseline.
+// The loop itself is ssl-loop.ts; this file wires data, model, config and outputs.
+
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import {
+  ProbeFeatureCache,
+  classNames as classNamesOf,
+  classifierArtifact,
+  defineStage,
+  featureExtractor,
+  loadClassifier,
+  readLabelsFile,
+  saveModelFolder,
+  stableStringify,
+  writeJsonAtomic,
+  type ClassifierMeta,
+  type DatasetIndex,
+  type ImageRecord,
+  type MetricRecord,
+  type PseudoLabels,
+  type StageContext,
+  type TrainItem,
+  type ValidationItem,
+} from '@neuro-ssl/core';
+import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
+import { sslBatchPlan } from './ssl-batches.js';
+import { checkpointRuleOf, configProblems, resolveSchedule, sslConfigSchema, type SslConfig } from './ssl-config.js';
+import { renderSslFigures } from './ssl-figures.js';
+import { TfLearner } from './ssl-learner.js';
+import { describeScore, runSslLoop, type LoopState, type RoundRecord, type Scored } from './ssl-loop.js';
+import { describeRule, scheduleRules } from './threshold-schedule.js';
+import { sslVerdict, verdictCandidate, VERDICT_METRICS, type Verdict } from './verdict.js';
+
+const NAME = '@neuro-ssl/stage-ssl';
+const VERSION = '0.1.0';
+
+export const sslStage = defineStage({
+  name: NAME,
+  version: VERSION,
+  description: 'Self-training with pseudo-labels from the train stage’s best model: threshold schedules, guards against confirmation bias, rollback, and a verdict against the supervised baseline.',
+  configSchema: sslConfigSchema(),
+  inputs: { dataset: 'DatasetIndex', model: 'Model' },
+  outputs: { model: 'Model', pseudoLabels: 'PseudoLabels', metrics: 'Metrics', figures: 'Figure' },
+
+  async run(ctx, config: SslConfig, { dataset, model }) {
+    const handle = await ctx.tf();
+    const { tf } = handle;
+    const { model: classifier, meta } = await loadClassifier(tf, model);
+    const names = classNamesOf(meta.classes);
+    const [negName, posName] = names;
+    const mode = config.mode === 'model' ? meta.mode : config.mode;
+    const batchSize = config.batchSize ?? ctx.runtime.batchSize;
+    const problems = configProblems(config, batchSize);
+    if (problems.length) throw new Error(`invalid ssl config: ${problems.join('; ')}`);
+    const schedule = resolveSchedule(config.schedule);
+    const rules = scheduleRules(schedule);
+
+    const { labelled, validation, pool } = splitOf(dataset, meta);
+    const prior = labelled.filter((t) => t.target === 1).length / labelled.length;
+    const truth = await readTruth(ctx, pool);
+    ctx.logger.info(
+      `self-training ${meta.spec.backbone} (${mode}${mode !== meta.mode ? `; the model was trained as ${meta.mode}` : ''}) on ${handle.backend}: ${labelled.length} labelled training + ${validation.length} validation images (the model's split), ` +
+        `${pool.length} unlabelled; ${schedule.type} schedule ${rules.map(describeRule).join(', ')}; ${config.epochs} epochs per round, lr ${config.learningRate}, restart ${config.restart}`,
+    );
+
+    let probe: ProbeFeatureCache | undefined;
+    if (mode === 'probe') {
+      // Shares the classifier's layers (do not dispose it): the backbone never trains in probe mode, so its features stay valid across rounds.
+      const extractor = featureExtractor(tf, classifier);
+      probe = new ProbeFeatureCache(tf, extractor, {
+        preprocess: meta.preprocess,
+        normalization: meta.normalization,
+        batchSize,
+        concurrency: ctx.runtime.concurrency,
+        featureDim: extractor.outputs[0]!.shape[1] as number,
+        rng: ctx.rng.fork('views'),
+        progress: ctx.progress,
+        signal: ctx.signal,
+      });
+    }
+    if (probe) {
+      // Every view the loop may need, in one call up front: a cached view then depends on the image
+      // alone, not on which images an earlier round happened to pick, so a resumed run trains on the
+      // same features as an uninterrupted one.
+      await probe.views([...labelled, ...pool], config.views);
+      ctx.signal.throwIfAborted();
+    }
+    const checkpoint = checkpointRuleOf(config);
+    const calibration = {
+      threshold: config.decisionThreshold === 'fbeta' ? ({ rule: 'fbeta' } as const) : ({ rule: 'fixed', value: config.decisionThreshold } as const),
+      beta: meta.beta,
+      eceBins: config.eceBins,
+      temperature: config.temperature,
+    };
+    const resumeKey = createHash('sha256')
+      .update(stableStringify({ plugin: NAME, version: VERSION, config, mode, meta, seed: ctx.seed, pool: pool.map((p) => p.id) }))
+      .digest('hex');
+    const learner = new TfLearner(tf, {
+      classifier,
+      spec: meta.spec,
+      mode,
+      settings: {
+        epochs: config.epochs,
+        loss: { posWeight: config.posWeight, labelSmoothing: config.labelSmoothing },
+        weightDecay: config.weightDecay,
+        augment: config.augment === 'none' ? null : config.augment,
+        views: config.views,
+        batchSize,
+      },
+      preprocess: meta.preprocess,
+      normalization: meta.normalization,
+      concurrency: ctx.runtime.concurrency,
+      validation,
+      pool,
+      poolAugment: config.poolAugment,
+      ...(probe ? { probe } : {}),
+      evaluation: { threshold: 0.5, beta: meta.beta, eceBins: config.eceBins },
+      checkpoint,
+      checkpointDir: ctx.checkpointDir,
+      resumeKey,
+      restart: config.restart,
+      plan: (items, n) => sslBatchPlan({ labelled: n, pseudo: items.length - n, batchSize, minLabelledPerBatch: config.minLabelledPerBatch, mixupAlpha: config.mixup?.alpha ?? null }),
+      rng: ctx.rng.fork('train'),
+      logger: ctx.logger,
+      progress: ctx.progress,
+      signal: ctx.signal,
+      onEpoch: (round, r) => ctx.metric({ phase: 'epoch', round, ...r }),
+    });
+
+    try {
+      const benchmarks: (PseudoLabelBenchmark | null)[] = [];
+      const poolIds = pool.map((p) => p.id);
+      const state = await runSslLoop(learner, {
+        resumeKey,
+        rules,
+        labelled,
+        pool,
+        validationLabels: validation.map((v) => v.label),
+        calibratedSelection: config.calibratedSelection,
+        selection: { balance: config.balance, prior },
+        softLabels: config.softLabels,
+        patience: config.patience,
+        maxEce: config.maxEce,
+        checkpoint,
+        calibration,
+        posWeight: config.posWeight,
+        learningRate: config.learningRate,
+        restart: config.restart,
+        classNames: names,
+        logger: ctx.logger,
+        signal: ctx.signal,
+        onRound: (record) => {
+          const bench = truth ? benchmarkRound(record.picks, poolIds, record.poolProbabilities, truth) : null;
+          if (bench) ctx.logger.info(`round ${record.round} benchmark: ${describeBenchmark(bench, names)}`);
+          ctx.metric(roundMetric(record, bench, names));
+        },
+      });
+      // On resume the finished rounds were not replayed through onRound: recompute from the state.
+      for (const r of state.rounds) benchmarks.push(truth ? benchmarkRound(r.picks, poolIds, r.poolProbabilities, truth) : null);
+
+      const final = state.best;
+      const verdict = sslVerdict({
+        labels: validation.map((v) => v.label),
+        baseline: state.baseline,
+        candidate: verdictCandidate(state),
+        beta: meta.beta,
+        eceBins: config.eceBins,
+        resamples: config.bootstrap,
+        rng: ctx.rng.fork('verdict'),
+      });
+      ctx.logger.info(`final model: ${final.round === 0 ? 'the baseline (no round kept)' : `round ${final.round}`}: ${describeScore(final.score, meta.beta)}`);
+      ctx.logger.info(`verdict: ${verdict.sentence}`);
+      ctx.metric(verdictMetric(verdict, state));
+
+      const modelDir = path.join(ctx.workDir, 'model');
+      await saveModelFolder(tf, classifier, modelDir);
+      const finalMeta: ClassifierMeta = {
+        ...meta,
+        mode,
+        temperature: final.score.temperature,
+        threshold: final.score.threshold,
+        epoch: final.round === 0 ? meta.epoch : state.rounds[final.round - 1]!.bestEpoch,
+        metrics: { ...final.score.evaluation, eceBeforeTemperature: final.score.rawEce, valLoss: final.score.loss },
+        backend: handle.backend,
+        seed: ctx.seed,
+      };
+      const artifact = classifierArtifact(modelDir, finalMeta);
+      const sslMeta = { round: final.round, rounds: state.rounds.length, stop: state.stop, beat: verdict.beat, baselineEpoch: meta.epoch, baselineSeed: meta.seed };
+
+      const pseudoLabels: PseudoLabels = {
+        items: state.rounds.flatMap((r) =>
+          r.picks.map((p) => ({ id: pool[p.index]!.id, path: pool[p.index]!.path, label: p.label, confidence: p.probability, round: r.round })),
+        ),
+        meta: {
+          note: 'every round’s selection; each round trained on the labelled split plus its own pseudo-labels only',
+          bestRound: final.round,
+          classes: meta.classes,
+          calibratedSelection: config.calibratedSelection,
+          rounds: state.rounds.map(roundSummary),
+          stop: state.stop,
+        },
+      };
+
+      const summary = {
+        stage: ctx.stageId,
+        verdict,
+        stop: state.stop,
+        finalRound: final.round,
+        baseline: scoreSummary(state.baseline),
+        final: scoreSummary(final.score),
+        rounds: state.rounds.map((r, i) => ({ ...roundSummary(r), ...(benchmarks[i] ? { benchmark: benchmarks[i] } : {}) })),
+      };
+      await writeJsonAtomic(path.join(ctx.runDir, `${ctx.stageId}-summary.json`), summary);
+
+      const figures = await renderSslFigures({ state, benchmarks, classNames: names, beta: meta.beta, prefix: ctx.stageId, title: `${meta.spec.backbone} ${mode}` });
+      const e = final.score.evaluation;
+      const values: Record<string, number> = {
+        ...numeric({ ...e, eceBeforeTemperature: final.score.rawEce, temperature: final.score.temperature, threshold: final.score.threshold, valLoss: final.score.loss }),
+        finalRound: final.round,
+        roundsRun: state.rounds.length,
+        beat: verdict.beat ? 1 : 0,
+        pseudoLabels: final.round === 0 ? 0 : state.rounds[final.round - 1]!.picks.length,
+      };
+      for (const m of VERDICT_METRICS) {
+        const d = verdict.deltas[m];
+        for (const [k, v] of [[`baseline_${m}`, d.baseline], [`delta_${m}`, d.delta], [`delta_${m}_low`, d.low], [`delta_${m}_high`, d.high]] as const) if (v !== null) values[k] = v;
+      }
+      return {
+        model: { ...artifact, meta: { ...artifact.meta, ssl: sslMeta } },
+        pseudoLabels,
+        metrics: {
+          values,
+          confusionMatrix: [
+            [e.tn, e.fp],
+            [e.fn, e.tp],
+          ],
+          extra: { verdict, stop: state.stop, baseline: state.baseline.evaluation, rounds: summary.rounds, classes: { negative: negName, positive: posName } },
+        },
+        figures,
+      };
+    } finally {
+      learner.dispose();
+      classifier.dispose();
+    }
+  },
+});
+
+/** The model's own split, looked up in the dataset by id, and the unlabelled pool (sorted by id). */
+function splitOf(dataset: DatasetIndex, meta: ClassifierMeta): { labelled: TrainItem[]; validation: ValidationItem[]; pool: { id: string; path: string }[] } {
+  const records = new Map(dataset.images.map((r) => [r.id, r]));
+  const lookup = (ids: readonly string[], what: string): ImageRecord[] => {
+    const missing = ids.filter((id) => records.get(id)?.split !== 'labelled');
+    if (missing.length) {
+      throw new Error(
+        `the input model's ${what} split names ${missing.length} labelled image(s) this dataset does not have (e.g. ${missing.slice(0, 3).join(', ')}): was the model trained on another dataset?`,
+      );
+    }
+    return ids.map((id) => records.get(id)!);
+  };
+  const labelled = lookup(meta.split.train, 'training').map((r) => ({ id: r.id, path: r.path, target: r.label }));
+  const validation = lookup(meta.split.validation, 'validation').map((r) => ({ id: r.id, path: r.path, label: r.label }));
+  if (labelled.length === 0 || validation.length === 0) throw new Error(`the input model's split is empty (${labelled.length} training, ${validation.length} validation images)`);
+  const pool = dataset.images
+    .filter((r) => r.split === 'unlabelled')
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => ({ id: r.id, path: r.path }));
+  if (pool.length === 0) throw new Error('the dataset has no unlabelled images: self-training needs data.unlabelled (a folder of unlabelled images)');
+  return { labelled, validation, pool };
+}
+
+/** Benchmark mode: the true labels of the pool (data.unlabelled.labelsFile), for reporting only. */
+async function readTruth(ctx: StageContext, pool: readonly { id: string }[]): Promise<Map<string, number> | null> {
+  const unlabelled = ctx.data.unlabelled;
+  if (!unlabelled?.labelsFile) return null;
+  const truth = await readLabelsFile(unlabelled.labelsFile, { classes: ctx.data.labelled.classes, unlabelledDir: unlabelled.dir });
+  const covered = pool.filter((p) => truth.has(p.id)).length;
+  ctx.logger.info(
+    `benchmark mode: true labels for ${covered} of ${pool.length} unlabelled images from ${unlabelled.labelsFile}${truth.size > covered ? ` (${truth.size - covered} row(s) name no image of the pool)` : ''}; ` +
+      'used to report pseudo-label accuracy only, never for training',
+  );
+  return truth;
+}
+
+const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(1)}%`);
+
+function describeBenchmark(b: PseudoLabelBenchmark, [neg, pos]: [string, string]): string {
+  return `pseudo-label accuracy ${pct(b.accuracy)} (${b.correct}/${b.checked}), precision ${pos} ${pct(b.precision[1])}, ${neg} ${pct(b.precision[0])}; the model labels ${pct(b.poolAccuracy)} of the pool right at p ≥ 0.5`;
+}
+
+function roundMetric(r: RoundRecord, bench: PseudoLabelBenchmark | null, [neg, pos]: [string, string]): MetricRecord {
+  const e = r.score.evaluation;
+  return {
+    phase: 'round',
+    round: r.round,
+    rule: r.rule.kind,
+    ruleValue: r.rule.value,
+    threshold: r.cutoff,
+    learningRate: r.learningRate,
+    pool: r.poolProbabilities.length,
+    [`passed_${neg}`]: r.passed[0],
+    [`passed_${pos}`]: r.passed[1],
+    selected: r.picks.length,
+    [`selected_${neg}`]: r.kept[0],
+    [`selected_${pos}`]: r.kept[1],
+    trainSize: r.trainSize,
+    epochs: r.epochs,
+    bestEpoch: r.bestEpoch,
+    fBeta: e.fBeta,
+    precision: e.precision,
+    recall: e.recall,
+    rocAuc: e.rocAuc,
+    prAuc: e.prAuc,
+    ece: e.ece,
+    eceRaw: r.score.rawEce,
+    temperature: r.score.temperature,
+    decisionThreshold: r.score.threshold,
+    valLoss: r.score.loss,
+    improved: r.improved,
+    rolledBack: r.rolledBack,
+    ...(bench
+      ? {
+          pseudoAccuracy: bench.accuracy,
+          [`pseudoPrecision_${neg}`]: bench.precision[0],
+          [`pseudoPrecision_${pos}`]: bench.precision[1],
+          poolAccuracy: bench.poolAccuracy,
+        }
+      : {}),
+  };
+}
+
+function verdictMetric(v: Verdict, state: LoopState): MetricRecord {
+  const record: MetricRecord = { phase: 'verdict', beat: v.beat, round: v.round, kept: v.kept, stop: state.stop?.reason ?? null, sentence: v.sentence };
+  for (const m of VERDICT_METRICS) {
+    const d = v.deltas[m];
+    record[`delta_${m}`] = d.delta;
+    record[`delta_${m}_low`] = d.low;
+    record[`delta_${m}_high`] = d.high;
+  }
+  return record;
+}
+
+/** A round without the per-image arrays (those are in the PseudoLabels artifact). */
+function roundSummary(r: RoundRecord): Record<string, unknown> {
+  const { poolProbabilities: _p, picks: _k, score, ...rest } = r;
+  return { ...rest, selected: r.picks.length, score: scoreSummary(score) };
+}
+
+function scoreSummary(s: Scored): Record<string, unknown> {
+  const { logits: _l, ...rest } = s;
+  return rest;
+}
+
+function numeric(record: Record<string, unknown>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number'));
+}
