@@ -176,6 +176,7 @@ describe('runner predict', () => {
   it('predicts sigmoid(logit / T) with the meta preprocessing, labels at the threshold, error rows for bad files, exit 1', async () => {
     const r = await predict({ out: 'out.csv' });
     expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stderr).not.toMatch(/without BatchNorm folding/); // the loaded classifier folds
     const expectedOrder = ['a,"quoted" name.jpg', 'c0.jpg', 'empty.png', 'n0.jpg', 'notes.jpg', 'sub/C1.JPEG', 'sub/deeper/c2.jpg', 'sub/n1.jpg', 'sub/truncated.jpg'];
     expect(r.rows.map((row) => path.relative(imgs, row.path).split(path.sep).join('/'))).toEqual(expectedOrder);
 

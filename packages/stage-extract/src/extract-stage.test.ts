@@ -71,6 +71,7 @@ describe('extract stage', () => {
     const row = (i: number): number[] => Array.from(features.values.subarray(i * 64, (i + 1) * 64));
     expect(row(0)).not.toEqual(row(3));
     expect(lines.join('\n')).toMatch(/warn .*weights: none.*no ImageNet knowledge/);
+    expect(lines.join('\n')).toMatch(/debug BatchNorm folding: 20 BatchNormalization layer\(s\) of resnet18 merged/);
     expect(features.meta).toMatchObject({ backbone: 'resnet18', width: 0.125, imageSize: 32, backend: 'cpu', normalization: 'imagenet' });
   }, 60_000);
 

@@ -1,6 +1,16 @@
 // The extract stage: DatasetIndex → FeatureTable (one row per readable image, labelled and unlabelled).
 
-import { defineStage, resolveBackboneConfig, resolveWeights, runOnImages, seededInit, weightsFingerprint, type FeatureTable } from '@neuro-ssl/core';
+import {
+  defineStage,
+  foldForInference,
+  resolveBackboneConfig,
+  resolveWeights,
+  runOnImages,
+  seededInit,
+  weightsFingerprint,
+  type FeatureTable,
+  type LayersModel,
+} from '@neuro-ssl/core';
 import { extractConfigSchema, type ExtractConfig } from './extract-config.js';
 
 export const extractStage = defineStage({
@@ -19,10 +29,17 @@ export const extractStage = defineStage({
     const { tf, backend } = await ctx.tf();
     const weights = await resolveWeights(definition, config.weights, { baseDir: ctx.experimentDir, logger: ctx.logger, progress: ctx.progress });
     const baseline = tf.memory().numTensors;
-    const model = definition.build(tf, { imageSize, width });
+    let model: LayersModel = definition.build(tf, { imageSize, width });
     try {
       if (weights.source) await definition.loadWeights(tf, model, weights.source);
       else seededInit(tf, model, ctx.rng.fork('init'));
+      // Inference only: BatchNorm merged into the convolutions — the same features to float rounding,
+      // and on wasm much faster (BatchNorm is its slowest kernel there). The unfolded model is not needed after.
+      const folded = foldForInference(tf, model, ctx.logger);
+      if (folded !== model) {
+        model.dispose();
+        model = folded;
+      }
       const featureDim = definition.featureDim({ imageSize, width });
       ctx.logger.info(
         `extracting ${definition.name} (width ${width}, ${imageSize}px, ${featureDim}-d, ${normalization.name} normalisation) on ${backend} for ${dataset.images.length} images`,

@@ -1,4 +1,4 @@
-import type { LayersModel, SymbolicTensor, Tensor } from '@tensorflow/tfjs';
+import type { io, LayersModel, SymbolicTensor, Tensor } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../progress/logger.js';
 import { loadTensorflow } from '../tf/runtime.js';
@@ -104,7 +104,7 @@ describe('foldBatchNorm', () => {
     });
   }
 
-  it('folds the classifier (backbone + MLP head with dropout) and predicts the same logits', () => {
+  it('folds the classifier (backbone + MLP head with dropout), also loaded from disk, and predicts the same logits', async () => {
     const spec: ClassifierSpec = { backbone: 'mobilenet_v2', width: 0.35, imageSize: 32, head: { type: 'mlp', hidden: 8, dropout: 0.3 } };
     const backbone = getBackbone(spec.backbone).build(tf, { imageSize: spec.imageSize, width: spec.width });
     randomise(backbone, createRng(3));
@@ -120,6 +120,21 @@ describe('foldBatchNorm', () => {
     folded.dispose();
     expect(tf.memory().numTensors).toBe(tensors);
     expect(predict(classifier, x)).toEqual(reference);
+
+    // The same classifier saved and loaded back (what `runner predict` folds).
+    let artifacts: io.ModelArtifacts | undefined;
+    await classifier.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const report = foldBatchNormReport(tf, loaded);
+    expect(report.folded).toHaveLength(countBn(classifier));
+    expect(relativeDiff(reference, predict(report.model, x))).toBeLessThan(1e-4);
+    report.model.dispose();
+    loaded.dispose();
     x.dispose();
     classifier.dispose();
   });

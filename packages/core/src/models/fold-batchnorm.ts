@@ -225,7 +225,7 @@ function rebuildLayer(tf: Tf, layer: Layer, override: LayerConfig): Layer {
   const [cls, fromConfig] = entry;
   let fresh: unknown;
   try {
-    fresh = fromConfig(cls, { ...(layer.getConfig() as LayerConfig), ...override } as Parameters<typeof fromConfig>[1]);
+    fresh = fromConfig(cls, { ...withoutInitializers(layer.getConfig() as LayerConfig), ...override } as Parameters<typeof fromConfig>[1]);
   } catch (err) {
     throw new FoldBatchNormError(`foldBatchNorm: cannot rebuild layer "${layer.name}" of class ${className} from its config (${(err as Error).message})`);
   }
@@ -233,6 +233,16 @@ function rebuildLayer(tf: Tf, layer: Layer, override: LayerConfig): Layer {
     throw new FoldBatchNormError(`foldBatchNorm: cannot rebuild layer "${layer.name}" of class ${className} (its class does not rebuild into a layer)`);
   }
   return fresh as Layer;
+}
+
+/**
+ * The config with every initializer replaced by zeros: the weights are overwritten right after the
+ * layer is built, and drawing ResNet34's 21M random numbers first would take seconds.
+ */
+function withoutInitializers(config: LayerConfig): LayerConfig {
+  const out: LayerConfig = { ...config };
+  for (const key of Object.keys(out)) if (key.endsWith('Initializer') && out[key] != null) out[key] = { className: 'Zeros', config: {} };
+  return out;
 }
 
 /** Copies `from`'s weights into its rebuilt copy; with `bn`, folds that BatchNormalization into them. */

@@ -6,7 +6,9 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { PreprocessConfig } from '../config/experiment.js';
 import type { ImageBatchItem } from '../image/image-batches.js';
 import type { Normalization } from '../image/normalization.js';
+import { foldForInference } from '../models/fold-batchnorm.js';
 import { runOnImages } from '../models/run-on-images.js';
+import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
 import type { Tf } from '../tf/types.js';
 import type { Rng } from '../util/rng.js';
@@ -22,11 +24,14 @@ export interface ProbeFeatureOptions {
   rng: Rng;
   progress?: ProgressFactory;
   signal?: AbortSignal;
+  /** Where the BatchNorm folding line goes (debug). */
+  logger?: Logger;
 }
 
 export class ProbeFeatureCache {
   /** Key: view ("clean" or a number) + "\0" + image id. */
   private readonly rows = new Map<string, Float32Array>();
+  private foldLogged = false;
 
   constructor(
     private readonly tf: Tf,
@@ -56,14 +61,25 @@ export class ProbeFeatureCache {
     const key = (id: string): string => `${view}\0${id}`;
     const missing = items.filter((item) => !this.rows.has(key(item.id)));
     if (missing.length > 0) {
-      const { progress, ...rest } = this.options;
+      const { progress, logger, ...rest } = this.options;
+      // The backbone only runs inference here: BatchNorm folded into its convolutions (the same
+      // features to float rounding, much faster on wasm). Folded for each batch of missing images and
+      // released right after — a fraction of a second against minutes of backbone time — so the cache
+      // holds no tensors and needs no dispose().
+      const model = foldForInference(this.tf, this.extractor, this.foldLogged ? undefined : logger);
+      this.foldLogged = true;
       const bar = progress?.({ label: `backbone features (${view === 'clean' ? 'clean' : `view ${view + 1}`})`, total: missing.length, unit: 'img' });
-      const values = await runOnImages(this.tf, this.extractor, missing.slice(), {
-        ...rest,
-        outputDim: dim,
-        ...(view === 'clean' ? {} : { augment: 'weak' as const, rng: this.options.rng.fork(`view-${view}`) }),
-        ...(bar ? { progress: bar } : {}),
-      });
+      let values: Float32Array;
+      try {
+        values = await runOnImages(this.tf, model, missing.slice(), {
+          ...rest,
+          outputDim: dim,
+          ...(view === 'clean' ? {} : { augment: 'weak' as const, rng: this.options.rng.fork(`view-${view}`) }),
+          ...(bar ? { progress: bar } : {}),
+        });
+      } finally {
+        if (model !== this.extractor) model.dispose();
+      }
       bar?.done();
       this.options.signal?.throwIfAborted();
       missing.forEach((item, i) => this.rows.set(key(item.id), values.slice(i * dim, (i + 1) * dim)));

@@ -1,0 +1,79 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ImageBatchItem } from '../image/image-batches.js';
+import { IMAGENET_NORMALIZATION } from '../image/normalization.js';
+import { writeSyntheticScans } from '../data/synthetic-scans.js';
+import { runOnImages } from '../models/run-on-images.js';
+import { seededInit } from '../models/seeded-init.js';
+import { createLogger } from '../progress/logger.js';
+import { loadTensorflow } from '../tf/runtime.js';
+import type { Tf } from '../tf/types.js';
+import { createRng } from '../util/rng.js';
+import { attachHead, buildBackbone, featureExtractor, type ClassifierSpec } from './classifier.js';
+import { ProbeFeatureCache } from './probe-features.js';
+
+let dir: string;
+let tf: Tf;
+let items: ImageBatchItem[];
+const preprocess = { normalise: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
+const spec: ClassifierSpec = { backbone: 'mobilenet_v2', width: 0.35, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
+
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'probe-features-'));
+  await writeSyntheticScans(path.join(dir, 'data'), { labelledPerClass: 3, size: 40 });
+  const files: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(path.join(d, e.name));
+      else if (/\.(png|jpe?g)$/i.test(e.name)) files.push(path.join(d, e.name));
+    }
+  };
+  await walk(path.join(dir, 'data'));
+  items = files.sort().map((p, i) => ({ id: String(i), path: p }));
+  tf = (await loadTensorflow({ backend: 'cpu' })).tf;
+}, 120_000);
+
+afterAll(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe('ProbeFeatureCache', () => {
+  it('computes the frozen backbone’s features with BatchNorm folded: the same numbers, no tensor kept, one log line', async () => {
+    const backbone = buildBackbone(tf, spec);
+    seededInit(tf, backbone, createRng(1));
+    // BatchNorm far from the identity, so that folding it changes the convolutions.
+    const rng = createRng(2);
+    for (const layer of backbone.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
+      const values = layer.getWeights().map((w, i) => tf.tensor1d(Float32Array.from({ length: w.shape[0] as number }, () => (i === 0 || i === 3 ? 0.5 + rng.next() : 0.2 * rng.normal()))));
+      layer.setWeights(values);
+      tf.dispose(values);
+    }
+    const classifier = attachHead(tf, backbone, spec);
+    const extractor = featureExtractor(tf, classifier);
+    expect(items.length).toBeGreaterThanOrEqual(6);
+    const options = { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2 };
+    const reference = await runOnImages(tf, extractor, items, { ...options, outputDim: 1280 });
+
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', sinks: [(level, line) => lines.push(`${level} ${line}`)] });
+    const tensors = tf.memory().numTensors;
+    const cache = new ProbeFeatureCache(tf, extractor, { ...options, featureDim: 1280, rng: createRng(3), logger });
+    const first = await cache.clean(items.slice(0, 3));
+    const all = await cache.clean(items);
+    expect(all.subarray(0, first.length)).toEqual(first);
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < reference.length; i++) {
+      diff = Math.max(diff, Math.abs(reference[i]! - all[i]!));
+      scale = Math.max(scale, Math.abs(reference[i]!));
+    }
+    expect(scale).toBeGreaterThan(0);
+    expect(diff / scale).toBeLessThan(1e-4);
+    await cache.views(items.slice(0, 2), 1);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(lines).toEqual([`debug BatchNorm folding: 52 BatchNormalization layer(s) of features merged into their convolutions`]);
+    classifier.dispose();
+  });
+});
