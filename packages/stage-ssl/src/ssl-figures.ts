@@ -4,8 +4,16 @@
 
 import { renderGroupedBars, renderHistogram, renderLineChart, type Figure, type FigureFile, type RenderedPlot } from '@neuro-ssl/core';
 import type { PseudoLabelBenchmark } from './benchmark.js';
-import type { LoopState, RoundRecord } from './ssl-loop.js';
+import type { LoopState, RoundRecord, StopReason } from './ssl-loop.js';
 import { describeRule } from './threshold-schedule.js';
+
+/** Short enough for a subtitle (the full reason is in the log). */
+const STOP_LABELS: Record<StopReason, string> = {
+  'schedule-done': 'schedule done',
+  'no-pseudo-labels': 'no image passed the threshold',
+  'max-ece': 'ECE ≥ maxEce',
+  patience: 'patience',
+};
 
 export interface SslFigureInput {
   state: LoopState;
@@ -69,7 +77,7 @@ export async function renderSslFigures(input: SslFigureInput): Promise<Figure> {
     'Validation metrics per round',
     await renderLineChart({
       title: 'Validation metrics per round (round 0 = supervised baseline)',
-      subtitle: `calibrated, at each round's threshold; ${rolledBack.length ? `rolled back: round ${rolledBack.join(', ')}` : 'no round rolled back'}; ${state.stop?.message ?? ''}`.trim(),
+      subtitle: `calibrated; ${rolledBack.length ? `rolled back: round${rolledBack.length > 1 ? 's' : ''} ${rolledBack.join(', ')}` : 'no round rolled back'}${state.stop ? `; stopped: ${STOP_LABELS[state.stop.reason]}` : ''}`,
       xTitle: 'round',
       yTitle: 'value',
       series,
