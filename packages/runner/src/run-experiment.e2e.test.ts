@@ -146,6 +146,11 @@ describe('runner end to end', () => {
     const changed = await runCli(['exp.yaml', '--dry-run']);
     expect(changed.out).toMatch(/feats\s+miss/);
     expect(changed.out).toMatch(/classify\s+run\s+\(an upstream stage runs first\)/);
+
+    // So does a change of the data block that the dataset scan does not see (stages read preprocessing).
+    await fs.writeFile(path.join(work, 'exp.yaml'), yaml('e2e').replace('  duplicates: { threshold: 4 }', '  duplicates: { threshold: 4 }\n  preprocess: { imageSize: 96 }'));
+    const preprocessed = await runCli(['exp.yaml', '--dry-run']);
+    expect(preprocessed.out).toMatch(/feats\s+miss/);
   }, 120_000);
 
   it('exit 2 with file:line:column on an invalid plugin config; exit 1 naming a failed stage', async () => {

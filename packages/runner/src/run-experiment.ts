@@ -18,11 +18,13 @@ import {
   loadExperiment,
   loadTensorflow,
   scanDataset,
+  sha256Of,
   stageKey,
   stringifyResolvedConfig,
   writeDataReport,
   writeFileAtomic,
   writeJsonAtomic,
+  type DataConfig,
   type ArtifactRef,
   type ExperimentConfig,
   type Logger,
@@ -145,7 +147,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       continue;
     }
     const inputRefs = resolveInputRefs(stage, datasetRef, records);
-    const key = await keyFor(stage, inputRefs, path.dirname(file));
+    const key = await keyFor(stage, inputRefs, path.dirname(file), config.data);
     outcome.key = key;
     const forced = select.forced(i);
     const cached = await store.lookup(key);
@@ -236,12 +238,14 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
 }
 
 /** The cache key: plugin identity, resolved config, input hashes, seed, and the plugin's own fingerprint. */
-async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef>, experimentDir: string): Promise<string> {
+async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef>, experimentDir: string, data: DataConfig): Promise<string> {
   const fingerprint = stage.plugin.fingerprint ? await (stage.plugin.fingerprint as (c: unknown, e: { experimentDir: string }) => Promise<unknown>)(stage.config, { experimentDir }) : null;
   return stageKey({
     plugin: stage.plugin.name,
     version: stage.plugin.version,
     config: stage.config,
+    // Stages read ctx.data too (preprocessing, the benchmark labels file): it is part of what decides their outputs.
+    data: { ...data, labelsFileSha256: data.unlabelled?.labelsFile ? await sha256Of(data.unlabelled.labelsFile) : null },
     inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, r]) => [n, r.hash])),
     seed: stage.seed,
     ...(fingerprint !== null && fingerprint !== undefined ? { fingerprint } : {}),
@@ -392,7 +396,7 @@ async function dryRun(
       unknown.add(stage.id);
     }
     else {
-      const key = await keyFor(stage, resolveInputRefs(stage, datasetRef, records), experimentDir);
+      const key = await keyFor(stage, resolveInputRefs(stage, datasetRef, records), experimentDir, config.data);
       const cached = await store.lookup(key);
       const forced = select.forced(i);
       if (cached) records.set(stage.id, cached);

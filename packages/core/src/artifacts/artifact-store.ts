@@ -33,6 +33,8 @@ export interface StageKeyParts {
   plugin: string;
   version: string;
   config: unknown;
+  /** The experiment's data block (preprocessing and labels files decide outputs too). */
+  data?: unknown;
   /** input name → artifact hash */
   inputs: Record<string, string>;
   seed: number;
