@@ -40,6 +40,7 @@ export interface SslConfig {
   labelSmoothing: number;
   weightDecay: number;
   views: number;
+  poolViews: number;
   /** The final model's decision threshold: a probability, or `fbeta`. */
   decisionThreshold: number | 'fbeta';
   temperature: boolean;
@@ -149,7 +150,14 @@ export function sslConfigSchema(): JsonSchema {
       posWeight: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 3, description: "Weight of the positive (tumour) term of the BCE loss (torch's pos_weight)." },
       labelSmoothing: { type: 'number', minimum: 0, maximum: 0.5, default: 0, description: 'Targets y become y(1-ε) + ε/2.' },
       weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 0, description: "L2 penalty added to the gradient (torch Adam's weight_decay)." },
-      views: { type: 'integer', minimum: 1, maximum: 64, default: 4, description: 'Probe mode: weakly augmented views cached per training image (pseudo-labelled images included).' },
+      views: { type: 'integer', minimum: 1, maximum: 64, default: 4, description: 'Probe mode: weakly augmented views cached per labelled training image.' },
+      poolViews: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 64,
+        default: 0,
+        description: 'Probe mode: weakly augmented views cached per pseudo-labelled image; 0 trains on its clean features (computed for scoring anyway), which keeps a run to one backbone pass over the pool.',
+      },
       decisionThreshold: {
         default: 0.5,
         description: 'The final model’s decision threshold on the calibrated probability: a number, or `fbeta` (the one maximising F-beta on validation). The baseline is re-scored with the same rule.',

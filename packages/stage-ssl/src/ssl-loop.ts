@@ -100,6 +100,8 @@ export interface LoopOptions {
   calibratedSelection: boolean;
   selection: SelectionOptions;
   softLabels: boolean;
+  /** Probe mode: cached weak views per pseudo-labelled image (0: its clean features, computed for scoring anyway). */
+  poolViews?: number;
   patience: number;
   maxEce: number;
   checkpoint: CheckpointRule;
@@ -168,7 +170,12 @@ export async function runSslLoop(learner: Learner, options: LoopOptions): Promis
     const learningRate = options.restart === 'continue' ? options.learningRate / 10 ** (r - 1) : options.learningRate;
     const items: TrainItem[] = [
       ...options.labelled,
-      ...selection.picks.map((p) => ({ id: options.pool[p.index]!.id, path: options.pool[p.index]!.path, target: options.softLabels ? p.probability : p.label })),
+      ...selection.picks.map((p) => ({
+        id: options.pool[p.index]!.id,
+        path: options.pool[p.index]!.path,
+        target: options.softLabels ? p.probability : p.label,
+        ...(options.poolViews !== undefined ? { views: options.poolViews } : {}),
+      })),
     ];
     const trained = await learner.train(r, items, options.labelled.length, learningRate);
     options.signal?.throwIfAborted();

@@ -78,13 +78,15 @@ export const sslStage = defineStage({
         rng: ctx.rng.fork('views'),
         progress: ctx.progress,
         signal: ctx.signal,
+        logger: ctx.logger,
       });
     }
     if (probe) {
-      // Every view the loop may need, in one call up front: a cached view then depends on the image
-      // alone, not on which images an earlier round happened to pick, so a resumed run trains on the
-      // same features as an uninterrupted one.
-      await probe.views([...labelled, ...pool], config.views);
+      // The backbone's passes up front, with one progress bar each: the pool (clean, for scoring) and
+      // the labelled training views. A view depends on its image alone, so computing lazily would give
+      // the same features; pool views (`poolViews` > 0) are computed when a round first needs them.
+      await probe.clean(pool);
+      await probe.views(labelled, config.views);
       ctx.signal.throwIfAborted();
     }
     const checkpoint = checkpointRuleOf(config);
@@ -141,6 +143,7 @@ export const sslStage = defineStage({
         calibratedSelection: config.calibratedSelection,
         selection: { balance: config.balance, prior },
         softLabels: config.softLabels,
+        ...(mode === 'probe' ? { poolViews: config.poolViews } : {}),
         patience: config.patience,
         maxEce: config.maxEce,
         checkpoint,

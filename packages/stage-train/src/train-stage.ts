@@ -108,6 +108,7 @@ export const trainStage = defineStage({
         rng: ctx.rng.fork('views'),
         progress: ctx.progress,
         signal: ctx.signal,
+        logger: ctx.logger,
       });
     }
 

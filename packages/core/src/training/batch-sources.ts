@@ -17,6 +17,8 @@ export interface TrainItem {
   target: number;
   /** Loss weight (default 1). */
   weight?: number;
+  /** Probe mode: cached augmented views of this image (default: the training's `views`; 0 = clean features only). */
+  views?: number;
 }
 
 /**

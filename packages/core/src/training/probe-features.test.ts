@@ -76,4 +76,31 @@ describe('ProbeFeatureCache', () => {
     expect(lines).toEqual([`debug BatchNorm folding: 52 BatchNormalization layer(s) of features merged into their convolutions`]);
     classifier.dispose();
   });
+
+  it('a view depends on the image alone (not on what was computed with it); views: 0 means the clean features', async () => {
+    const backbone = buildBackbone(tf, spec);
+    seededInit(tf, backbone, createRng(3));
+    const options = { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2, featureDim: 1280, rng: createRng(9) };
+    const all = new ProbeFeatureCache(tf, backbone, options);
+    const a = await all.views(items, 2);
+    // Another cache, the items asked for in another order and in two calls: the same rows.
+    const parts = new ProbeFeatureCache(tf, backbone, options);
+    const reversed = items.slice().reverse();
+    await parts.views(reversed.slice(0, 2), 2);
+    const b = await parts.views(reversed, 2);
+    const row = (v: Float32Array, i: number): number[] => Array.from(v.subarray(i * 1280, (i + 1) * 1280));
+    for (let i = 0; i < items.length; i++) {
+      expect(row(b.views[0]!, items.length - 1 - i)).toEqual(row(a.views[0]!, i));
+      expect(row(b.views[1]!, items.length - 1 - i)).toEqual(row(a.views[1]!, i));
+    }
+    expect(row(a.views[0]!, 0)).not.toEqual(row(a.views[1]!, 0)); // two views differ
+    // Per-item counts: views 0 → the clean row in every slot; views 1 → view 0 in every slot.
+    const clean = await all.clean(items.slice(0, 1));
+    const mixed = await all.views([{ ...items[0]!, views: 0 }, { ...items[1]!, views: 1 }], 2);
+    expect(row(mixed.views[0]!, 0)).toEqual(Array.from(clean));
+    expect(row(mixed.views[1]!, 0)).toEqual(Array.from(clean));
+    expect(row(mixed.views[0]!, 1)).toEqual(row(a.views[0]!, 1));
+    expect(row(mixed.views[1]!, 1)).toEqual(row(a.views[0]!, 1));
+    backbone.dispose();
+  });
 });

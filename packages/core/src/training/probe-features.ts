@@ -4,7 +4,10 @@
 
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { PreprocessConfig } from '../config/experiment.js';
+import { augment } from '../image/augment.js';
+import type { GreyImage } from '../image/grey-image.js';
 import type { ImageBatchItem } from '../image/image-batches.js';
+import { loadPreprocessed } from '../image/preprocess.js';
 import type { Normalization } from '../image/normalization.js';
 import { foldForInference } from '../models/fold-batchnorm.js';
 import { runOnImages } from '../models/run-on-images.js';
@@ -20,7 +23,11 @@ export interface ProbeFeatureOptions {
   batchSize: number;
   concurrency: number;
   featureDim: number;
-  /** View v of an image is augmented with rng.fork(`view-${v}`) (weak augmentation). */
+  /**
+   * View v of an image is augmented (weak) with rng.fork(`view-${v}`).fork(image id): a view depends
+   * on the image alone, not on which other images were computed with it, so caching lazily is
+   * deterministic.
+   */
   rng: Rng;
   progress?: ProgressFactory;
   signal?: AbortSignal;
@@ -49,11 +56,29 @@ export class ProbeFeatureCache {
     return this.view(items, 'clean');
   }
 
-  /** `count` weakly augmented views of every item (plus nothing else: the clean view is not one of them). */
-  async views(items: readonly ImageBatchItem[], count: number): Promise<FeatureViews> {
+  /**
+   * `count` weakly augmented views of every item (the clean view is not one of them). An item with its
+   * own `views` count uses that many (cycled over the slots); `views: 0` means its clean features in
+   * every slot — e.g. pseudo-labelled pool images, whose features were computed clean for scoring.
+   */
+  async views(items: readonly (ImageBatchItem & { views?: number })[], count: number): Promise<FeatureViews> {
+    const dim = this.dim;
+    const per = items.map((item) => item.views ?? count);
+    const clean = per.some((n) => n === 0) ? await this.clean(items.filter((_, i) => per[i] === 0)) : new Float32Array();
+    const cleanRow = new Map<string, Float32Array>();
+    items.filter((_, i) => per[i] === 0).forEach((item, k) => cleanRow.set(item.id, clean.subarray(k * dim, (k + 1) * dim)));
     const views: Float32Array[] = [];
-    for (let v = 0; v < count; v++) views.push(await this.view(items, v));
-    return { dim: this.dim, views };
+    for (let v = 0; v < count; v++) {
+      const wanted = items.filter((_, i) => (per[i] as number) > 0 && v < (per[i] as number));
+      await this.view(wanted, v);
+      const out = new Float32Array(items.length * dim);
+      items.forEach((item, i) => {
+        const n = per[i] as number;
+        out.set(n === 0 ? cleanRow.get(item.id)! : this.rows.get(`${v % n}\0${item.id}`)!, i * dim);
+      });
+      views.push(out);
+    }
+    return { dim, views };
   }
 
   private async view(items: readonly ImageBatchItem[], view: 'clean' | number): Promise<Float32Array> {
@@ -74,7 +99,7 @@ export class ProbeFeatureCache {
         values = await runOnImages(this.tf, model, missing.slice(), {
           ...rest,
           outputDim: dim,
-          ...(view === 'clean' ? {} : { augment: 'weak' as const, rng: this.options.rng.fork(`view-${view}`) }),
+          ...(view === 'clean' ? {} : { load: this.augmentedLoader(view) }),
           ...(bar ? { progress: bar } : {}),
         });
       } finally {
@@ -87,5 +112,10 @@ export class ProbeFeatureCache {
     const out = new Float32Array(items.length * dim);
     items.forEach((item, i) => out.set(this.rows.get(key(item.id))!, i * dim));
     return out;
+  }
+
+  private augmentedLoader(view: number): (item: ImageBatchItem) => Promise<GreyImage> {
+    const rng = this.options.rng.fork(`view-${view}`);
+    return async (item) => augment(await loadPreprocessed(item.path, this.options.preprocess), 'weak', rng.fork(item.id));
   }
 }
