@@ -112,6 +112,14 @@ export const trainStage = defineStage({
       });
     }
 
+    // With cross-validation every labelled image trains in some fold and validates in another: cache
+    // all views and clean features in two passes rather than a few images per fold.
+    if (probe && config.cv) {
+      const all = items.map((i) => ({ id: i.id, path: records.get(i.id)!.path }));
+      await probe.clean(all);
+      await probe.views(all, config.views);
+    }
+
     const trainOn = async (trainIds: readonly string[], validationIds: readonly string[], label: string): Promise<SplitResult> => {
       const record = (id: string): ImageRecord => records.get(id)!;
       const classifier = attachHead(tf, await makeBackbone(), spec);
