@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import {
   ArtifactStore,
+  BackendUnavailableError,
+  MissingWeightsError,
   CODECS,
   ConfigError,
   DataError,
@@ -224,7 +226,9 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       }
       outcome.status = 'failed';
       outcome.error = (err as Error).message;
-      logger.error(`stage ${stage.id} (${stage.plugin.name}) failed: ${(err as Error).stack ?? String(err)}`);
+      // Errors that explain themselves (missing weights, bad data, absent backend) need no stack trace.
+      const explained = err instanceof MissingWeightsError || err instanceof DataError || err instanceof BackendUnavailableError;
+      logger.error(`stage ${stage.id} (${stage.plugin.name}) failed: ${explained ? `${err.name}: ${err.message}` : ((err as Error).stack ?? String(err))}`);
       return finish(1, 'failed', `stage ${stage.id} failed: ${(err as Error).message}`);
     } finally {
       await fs.rm(workDir, { recursive: true, force: true });
