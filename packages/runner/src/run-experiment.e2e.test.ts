@@ -100,6 +100,7 @@ describe('runner end to end', () => {
     const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('ok');
     expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'ran']);
+    expect(summary.stages[1].headlines).toEqual(['accuracy 8/8']);
     const report = JSON.parse(await fs.readFile(path.join(dir!, 'data-report.json'), 'utf8'));
     expect(JSON.stringify(report)).toContain('empty.jpg');
     expect(JSON.stringify(report)).toContain('truncated.jpg');
@@ -129,6 +130,8 @@ describe('runner end to end', () => {
     expect(dirs).toHaveLength(2); // a new folder, the first one untouched
     const s2 = JSON.parse(await fs.readFile(path.join(dirs[1]!, 'summary.json'), 'utf8'));
     expect(s2.stages.map((s: { status: string }) => s.status)).toEqual(['cache-hit', 'cache-hit']);
+    expect(s2.stages[1].headlines).toEqual(['accuracy 8/8']); // a cache hit reports the stage's result again
+    expect(second.out).toContain('stage classify (cached): accuracy 8/8');
     expect(JSON.parse(await fs.readFile(path.join(dirs[1]!, 'artifacts.json'), 'utf8'))).toEqual(artifacts);
 
     const dry = await runCli(['exp.yaml', '--dry-run', '--force', 'classify']);

@@ -47,6 +47,8 @@ export interface StageOutcome {
   key?: string;
   durationMs?: number;
   outputs?: Record<string, ArtifactRef>;
+  /** The stage's one-line results (ctx.headline). */
+  headlines?: string[];
   error?: string;
 }
 
@@ -159,6 +161,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       logger.info(`stage ${stage.id}: cache hit (${key.slice(0, 12)}), outputs reused`);
       outcome.status = 'cache-hit';
       outcome.outputs = cached.outputs;
+      if (cached.headlines?.length) {
+        outcome.headlines = cached.headlines;
+        for (const line of cached.headlines) logger.info(`stage ${stage.id} (cached): ${line}`);
+      }
       records.set(stage.id, cached);
       recordArtifacts(artifacts, stage.id, cached);
       await exportToRunFolder(cached, folder);
@@ -184,6 +190,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       const inputs: Record<string, unknown> = {};
       for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = await store.load(ref);
       const stageLogger = logger.child(stage.id);
+      const headlines: string[] = [];
       const ctx: StageContext = {
         stageId: stage.id,
         seed: stage.seed,
@@ -198,6 +205,10 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         workDir,
         checkpointDir,
         signal,
+        headline: (line) => {
+          headlines.push(line);
+          stageLogger.info(line);
+        },
         metric: (record) => appendFileSync(folder.metricsFile, `${JSON.stringify({ stage: stage.id, time: new Date().toISOString(), ...record })}\n`),
       };
       const run = stage.plugin.run as (c: StageContext, cfg: unknown, inp: Record<string, unknown>) => Promise<Record<string, unknown>>;
@@ -209,7 +220,12 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         return finish(130, 'interrupted');
       }
       const outputs = checkOutputs(stage, produced);
-      const record = await store.commit(key, { stageId: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, durationMs: Date.now() - t0 }, outputs);
+      const record = await store.commit(
+        key,
+        { stageId: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, durationMs: Date.now() - t0, ...(headlines.length ? { headlines } : {}) },
+        outputs,
+      );
+      if (headlines.length) outcome.headlines = headlines;
       records.set(stage.id, record);
       recordArtifacts(artifacts, stage.id, record);
       await fs.rm(checkpointDir, { recursive: true, force: true });

@@ -174,7 +174,7 @@ export const sslStage = defineStage({
         rng: ctx.rng.fork('verdict'),
       });
       ctx.logger.info(`final model: ${final.round === 0 ? 'the baseline (no round kept)' : `round ${final.round}`}: ${describeScore(final.score, meta.beta)}`);
-      ctx.logger.info(`verdict: ${verdict.sentence}`);
+      ctx.headline(`verdict: ${verdict.sentence}`);
       ctx.metric(verdictMetric(verdict, state));
 
       const modelDir = path.join(ctx.workDir, 'model');

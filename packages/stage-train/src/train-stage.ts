@@ -201,6 +201,10 @@ export const trainStage = defineStage({
         logIntervals(ctx, `cross-validation (${config.cv.repeats}×${config.cv.folds} folds, mean and 95% bootstrap over folds)`, cv.intervals, config.beta);
       }
 
+      ctx.headline(
+        `best epoch ${trained.bestEpoch}: validation (${main.validationLabels.length} images) ${headlineOf(intervals, config.beta)}` +
+          (cv ? `; cross-validation (${config.cv?.repeats}×${config.cv?.folds}) ${headlineOf(cv.intervals, config.beta)}` : ''),
+      );
       const modelDir = path.join(ctx.workDir, 'model');
       await saveModelFolder(tf, main.classifier, modelDir, trained.optimizer);
       const meta: ClassifierMeta = {
@@ -282,6 +286,10 @@ interface CrossValidation {
 
 function numericValues(record: Record<string, unknown>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number'));
+}
+
+function headlineOf(i: MetricIntervals, beta: number): string {
+  return `F${beta} ${formatInterval(i.fBeta)}, PR-AUC ${formatInterval(i.prAuc)}, ROC-AUC ${formatInterval(i.rocAuc)}, ECE ${formatInterval(i.ece)}`;
 }
 
 function logIntervals(ctx: StageContext, what: string, intervals: MetricIntervals, beta: number): void {

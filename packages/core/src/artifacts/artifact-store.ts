@@ -27,6 +27,8 @@ export interface StageRecord {
   createdAt: string;
   durationMs: number;
   outputs: Record<string, ArtifactRef>;
+  /** The stage's one-line results (ctx.headline), replayed on a cache hit. */
+  headlines?: string[];
 }
 
 export interface StageKeyParts {

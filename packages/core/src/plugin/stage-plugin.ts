@@ -50,6 +50,11 @@ export interface StageContext {
   signal: AbortSignal;
   /** Append a step to metrics.jsonl (tagged with this stage's id). */
   metric(record: MetricRecord): void;
+  /**
+   * A one-line result for the run's summary.json (e.g. a verdict); it is also logged, and kept with
+   * the cached outputs so a cache hit reports it again.
+   */
+  headline(line: string): void;
 }
 
 export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = PortSpec, O extends PortSpec = PortSpec> {

@@ -17,6 +17,8 @@ export interface TestContextOptions {
   checkpointDir?: string;
   runDir?: string;
   signal?: AbortSignal;
+  /** Receives the lines the stage passes to ctx.headline. */
+  headlines?: string[];
   /** Receives the records the stage passes to ctx.metric. */
   metrics?: MetricRecord[];
   /** Receives "level message" lines. */
@@ -50,5 +52,9 @@ export function createTestContext(options: TestContextOptions = {}): StageContex
     checkpointDir: options.checkpointDir ?? os.tmpdir(),
     signal: options.signal ?? new AbortController().signal,
     metric: (record) => void options.metrics?.push(record),
+    headline: (line) => {
+      logger.info(line);
+      options.headlines?.push(line);
+    },
   };
 }

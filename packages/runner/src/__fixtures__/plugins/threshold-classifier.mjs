@@ -36,6 +36,7 @@ export const plugin = {
       n++;
     }
     ctx.metric({ step: 1, accuracy: correct / n });
+    ctx.headline(`accuracy ${correct}/${n}`);
     const png = await sharp({ create: { width: 8, height: 4, channels: 3, background: '#336699' } }).png().toBuffer();
     return {
       metrics: { values: { accuracy: correct / n, n } },
