@@ -185,7 +185,8 @@ describe('runner predict', () => {
       const row = r.rows.find((x) => x.path === path.join(imgs, file))!;
       const expected = sigmoid((await logitOf(path.join(imgs, file))) / TEMPERATURE);
       expect(row.error).toBeNull();
-      expect(Math.abs(row.probability! - expected), file).toBeLessThan(1e-6);
+      // predict folds BatchNorm into the convolutions: equal to the unfolded reference to float32 rounding.
+      expect(Math.abs(row.probability! - expected), file).toBeLessThan(1e-5);
       expect(row.label).toBe(row.probability! >= THRESHOLD ? 'Cancer' : 'Normal');
       labels.add(row.label!);
     }

@@ -110,7 +110,7 @@ describe('trainClassifier', () => {
     ra.optimizer.dispose();
     rb.optimizer.dispose();
     expect(tf.memory().numTensors).toBe(before);
-  });
+  }, 240_000);
 
   it('resumes after an interruption with the same result as an uninterrupted run', async () => {
     const straight = classifier();
@@ -139,7 +139,7 @@ describe('trainClassifier', () => {
     expect(lines.join('\n')).toMatch(/resuming after epoch 2/);
     expect(rr.history.map((h) => h.valLoss)).toEqual(rs.history.map((h) => h.valLoss));
     expect(weightsOf(second)).toEqual(weightsOf(straight));
-  });
+  }, 240_000);
 
   it('partial trains the last stage and the head only; frozen BatchNorm statistics stay put', async () => {
     const model = classifier();
