@@ -49,7 +49,7 @@ export {
   missingKernels,
   installHint,
 } from './tf/runtime.js';
-export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './tf/wasm-training-kernels.js';
+export { registerWasmTrainingKernels, WASM_REPLACED_KERNELS, WASM_TRAINING_KERNELS } from './tf/wasm-training-kernels.js';
 
 // Logging and progress
 export { createLogger, consoleSink, filterSink, silentLogger, type Logger, type LogLevel, type LogSink } from './progress/logger.js';
@@ -58,7 +58,7 @@ export { createProgressFactory, createRunLogSink, type ProgressReporter } from '
 
 // Utilities
 export { createRng, deriveSeed, type Rng } from './util/rng.js';
-export { writeFileAtomic, writeJsonAtomic } from './util/atomic.js';
+export { writeFileAtomic, writeFileExclusive, writeJsonAtomic } from './util/atomic.js';
 export { stableStringify } from './util/stable-json.js';
 
 // Dataset scan

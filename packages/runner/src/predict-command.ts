@@ -3,7 +3,6 @@
 // and threshold stored in its meta.json. Prints a table and writes a CSV; an unreadable image gets
 // an error row and the others go on.
 
-import { randomBytes } from 'node:crypto';
 import { existsSync, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import {
@@ -28,6 +27,7 @@ import {
   type ImageBatchItem,
   type ModelArtifact,
   type PreprocessConfig,
+  writeFileExclusive,
 } from '@neuro-ssl/core';
 import { timestamp } from './run-folder.js';
 
@@ -246,37 +246,6 @@ export function predictionsTable(rows: PredictionRow[]): string {
   const width = Math.max(header[0]!.length, ...cells.map((c) => c[0]!.length));
   const line = (c: string[]): string => `${c[0]!.padEnd(width)}  ${c[1]!.padStart(11)}  ${c[2]}`.trimEnd();
   return `${[line(header), ...cells.map(line)].join('\n')}\n`;
-}
-
-/**
- * Writes `data` to `target` atomically and only if `target` does not exist: a temp file beside it,
- * fsynced, then hard-linked to the target (link fails if the name is taken, unlike rename). False
- * when the name is taken.
- */
-export async function writeFileExclusive(target: string, data: string): Promise<boolean> {
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.link(tmp, target);
-    return true;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
-    // A file system without hard links: check, then rename (a tiny race instead of none).
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    if (existsSync(target)) return false;
-    await fs.rename(tmp, target);
-    return true;
-  } finally {
-    await fs.rm(tmp, { force: true });
-  }
 }
 
 export async function predictCommand(options: PredictOptions): Promise<PredictResult> {
