@@ -66,7 +66,7 @@ const settings = (over: Partial<TrainSettings> = {}): TrainSettings => ({
   ...over,
 });
 
-async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, probe?: ProbeFeatureCache) {
+async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, probe?: ProbeFeatureCache, logger = silentLogger) {
   return trainClassifier(tf, {
     spec,
     classifier: model,
@@ -81,7 +81,7 @@ async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, 
     checkpointDir,
     resumeKey: 'k',
     rng: createRng(11),
-    logger: silentLogger,
+    logger,
     initHead: true,
     ...(probe ? { probe } : {}),
   });
@@ -119,23 +119,7 @@ describe('trainClassifier', () => {
     await run(first, settings({ epochs: 2 }), path.join(dir, 'resumed'));
     const lines: string[] = [];
     const second = classifier(99); // other init: the checkpoint must replace it
-    const rr = await trainClassifier(tf, {
-      spec,
-      classifier: second,
-      settings: settings({ epochs: 3 }),
-      preprocess,
-      normalization: IMAGENET_NORMALIZATION,
-      concurrency: 2,
-      train,
-      validation,
-      evaluation: { threshold: 0.5, beta: 2, eceBins: 15 },
-      checkpoint: DEFAULT_CHECKPOINT_RULE,
-      checkpointDir: path.join(dir, 'resumed'),
-      resumeKey: 'k',
-      rng: createRng(11),
-      logger: { ...silentLogger, info: (m: string) => lines.push(m) },
-      initHead: true,
-    });
+    const rr = await run(second, settings({ epochs: 3 }), path.join(dir, 'resumed'), undefined, { ...silentLogger, info: (m: string) => lines.push(m) });
     expect(lines.join('\n')).toMatch(/resuming after epoch 2/);
     expect(rr.history.map((h) => h.valLoss)).toEqual(rs.history.map((h) => h.valLoss));
     expect(weightsOf(second)).toEqual(weightsOf(straight));
