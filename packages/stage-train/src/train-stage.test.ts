@@ -137,7 +137,10 @@ describe('train stage', () => {
   }, 180_000);
 
   it('probe learns the synthetic tumour in seconds; threshold "fbeta" is the F2-optimal one, and the saved model reproduces it', async () => {
+    const { tf: tfBefore } = await createTestContext().tf();
+    const tensorsBefore = tfBefore.memory().numTensors;
     const out = await run({ mode: 'probe', epochs: 40, learningRate: 0.05, batchSize: 8, threshold: 'fbeta' });
+    expect(tfBefore.memory().numTensors).toBe(tensorsBefore); // everything the stage built is released
     expect(out.metrics.values.rocAuc).toBeGreaterThan(0.85);
     expect(out.metrics.extra!.history as unknown[]).toHaveLength(40);
     // Independently: reload the model, predict the validation images, calibrate with the stored

@@ -166,8 +166,9 @@ export const trainStage = defineStage({
       return { classifier, trained, calibration, validationLabels };
     };
 
+    let main: SplitResult | undefined;
     try {
-      const main = await trainOn(split.train, split.validation, 'main');
+      main = await trainOn(split.train, split.validation, 'main');
       const { calibration, trained } = main;
       const best = trained.history[trained.bestEpoch - 1];
       if (calibration.temperatureStatus === 'at-bound') {
@@ -265,6 +266,9 @@ export const trainStage = defineStage({
         figures,
       };
     } finally {
+      // Saved to disk by now: the tensors can go (the runner may run further stages in this process).
+      main?.classifier.dispose();
+      main?.trained.optimizer.dispose();
       probeBackbone?.dispose();
     }
   },
