@@ -22,6 +22,9 @@
 //     [--cpu-size 64] [--cpu-partial-size 224] [--cpu-batch 1] [--cpu-steps 1] [--cpu-warmup 0] [--cpu-cache-images 1]
 //     [--torch-threads 2,1] [--torch-steps 3] [--no-torch] [--size 224] [--batch 16]
 //     [--max-seconds 1200] [--max-job-seconds 420] [--out bench/results/train.json] [--no-write]
+//
+// NEURO_SSL_WASM_NATIVE_BACKPROP_INPUT=1 (inherited by the workers) times wasm with TF.js's own
+// Conv2DBackpropInput instead of ours (recorded as wasmConv2DBackpropInput in the JSON).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -555,6 +558,7 @@ const result = {
   tfjs: tfjsVersion,
   torch: torch[0] ? { version: torch[0].torch_version, torchvision: torch[0].torchvision_version, python: torch[0].python } : { error: torchError ?? 'not run' },
   backends: { present, absent, benchmarked: backends },
+  wasmConv2DBackpropInput: process.env.NEURO_SSL_WASM_NATIVE_BACKPROP_INPUT === '1' ? "TF.js's own (NEURO_SSL_WASM_NATIVE_BACKPROP_INPUT=1)" : 'ours (XNNPACK conv, wasm-training-kernels.ts)',
   limits: { maxSeconds, maxJobSeconds, killGraceSeconds },
   summary,
   autoTraining,
