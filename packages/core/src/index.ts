@@ -158,6 +158,7 @@ export {
   initHead,
   isHeadLayer,
   setTrainable,
+  type BatchNormMode,
   type ClassifierSpec,
   type HeadConfig,
   type TrainMode,

@@ -1,7 +1,7 @@
 // The `with:` block of the train stage. Defaults are the notebook's: fine-tune everything with Adam
 // at 1e-4 for 30 epochs, BCE with pos_weight 3, weak augmentation, 20% validation, F2.
 
-import { backboneConfigProperties, type BackboneConfig, type CheckpointRule, type HeadConfig, type JsonSchema, type TrainMode } from '@neuro-ssl/core';
+import { backboneConfigProperties, type BackboneConfig, type BatchNormMode, type CheckpointRule, type HeadConfig, type JsonSchema, type TrainMode } from '@neuro-ssl/core';
 
 export interface TrainConfig extends BackboneConfig {
   mode: TrainMode;
@@ -16,6 +16,7 @@ export interface TrainConfig extends BackboneConfig {
   augment: 'weak' | 'strong' | 'none';
   /** Probe: augmented views cached per training image. */
   views: number;
+  batchNorm: BatchNormMode;
   testSize: number;
   /** Repeated stratified group k-fold on the labelled images, for intervals (optional). */
   cv?: { folds: number; repeats: number };
@@ -64,6 +65,11 @@ export function trainConfigSchema(): JsonSchema {
       weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 0, description: "L2 penalty added to the gradient (torch Adam's weight_decay)." },
       augment: { enum: ['weak', 'strong', 'none'], default: 'weak', description: 'Augmentation of training images (validation is never augmented).' },
       views: { type: 'integer', minimum: 1, maximum: 64, default: 8, description: 'Probe mode: weakly augmented views cached per training image.' },
+      batchNorm: {
+        enum: ['batch', 'frozen'],
+        default: 'batch',
+        description: "Trainable BatchNorm layers: `batch` statistics with torch's momentum 0.1 (the notebook's model.train()), or `frozen` in inference mode with the pretrained statistics (γ, β still learn).",
+      },
       testSize: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'Share of each class held out for validation (near-duplicate groups stay on one side).' },
       cv: {
         type: 'object',

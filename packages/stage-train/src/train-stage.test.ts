@@ -42,6 +42,7 @@ const base: TrainConfig = {
   weightDecay: 0,
   augment: 'weak',
   views: 2,
+  batchNorm: 'batch',
   testSize: 0.3,
   beta: 2,
   eceBins: 15,

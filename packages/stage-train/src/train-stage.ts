@@ -135,6 +135,7 @@ export const trainStage = defineStage({
           augment: config.augment === 'none' ? null : config.augment,
           views: config.views,
           batchSize,
+          batchNorm: config.batchNorm,
           ...(config.patience !== undefined ? { patience: config.patience } : {}),
         },
         preprocess,

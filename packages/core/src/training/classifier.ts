@@ -94,17 +94,32 @@ export function copyHeadWeights(from: LayersModel, to: LayersModel): void {
 }
 
 /**
+ * How trainable BatchNorm layers behave. `batch` (the notebook's PyTorch `model.train()`): normalise
+ * with batch statistics and update the running ones with torch's momentum 0.1 whatever the backbone
+ * was built with — Keras MobileNetV2's 0.999 would need thousands of steps to adapt, and a 100-image
+ * dataset never gives them (validation then sees stale statistics). `frozen` (Keras' transfer-learning
+ * advice): keep inference mode and the pretrained statistics; γ and β still learn.
+ */
+export type BatchNormMode = 'batch' | 'frozen';
+
+/** Keras momentum (weight of the old value) equal to torch's BatchNorm momentum 0.1. */
+const TRAINING_BN_MOMENTUM = 0.9;
+
+/**
  * Which layers train. finetune: all; partial: the backbone's last stage and the head; probe: the head.
  * Frozen BatchNorm layers also stop updating their running statistics (Keras semantics): TF.js's
  * BatchNormalization ignores `trainable` in training mode, so their call is pinned to inference mode.
  * Returns the number of trainable weights.
  */
-export function setTrainable(model: LayersModel, backboneName: string, mode: TrainMode): number {
+export function setTrainable(model: LayersModel, backboneName: string, mode: TrainMode, batchNorm: BatchNormMode = 'batch'): number {
   const lastStage = getBackbone(backboneName).lastStage;
   for (const layer of model.layers) {
     const trainable = mode === 'finetune' || isHeadLayer(layer.name) || (mode === 'partial' && lastStage.some((p) => layer.name.startsWith(p)));
     layer.trainable = trainable;
-    if (layer.getClassName() === 'BatchNormalization') pinInference(layer, !trainable);
+    if (layer.getClassName() === 'BatchNormalization') {
+      pinInference(layer, !trainable || batchNorm === 'frozen');
+      if (trainable && batchNorm === 'batch') (layer as unknown as { momentum: number }).momentum = TRAINING_BN_MOMENTUM;
+    }
   }
   return model.trainableWeights.length;
 }

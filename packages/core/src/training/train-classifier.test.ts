@@ -133,6 +133,17 @@ describe('trainClassifier', () => {
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.every((n) => n.startsWith('layer4_') || n.startsWith('head_'))).toBe(true);
     expect(changed.some((n) => n.startsWith('layer4_') && n.includes('moving_mean'))).toBe(true);
+    // Trainable BatchNorm adapts its running statistics at torch's pace (momentum 0.1), frozen ones keep theirs.
+    const momentum = (name: string): number => (model.getLayer(name) as unknown as { momentum: number }).momentum;
+    expect(momentum('layer4_0_bn1')).toBe(0.9);
+
+    // batchNorm: frozen — γ and β of layer4 learn, its running statistics do not move.
+    const frozenBn = classifier();
+    const start = new Map(frozenBn.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+    await run(frozenBn, settings({ mode: 'partial', epochs: 1, batchNorm: 'frozen' }), path.join(dir, 'partial-frozen-bn'));
+    const moved = frozenBn.weights.filter((w) => start.get(w.originalName)!.some((v, i) => v !== w.read().dataSync()[i])).map((w) => w.originalName);
+    expect(moved.some((n) => n.startsWith('layer4_') && n.endsWith('/gamma'))).toBe(true);
+    expect(moved.filter((n) => n.includes('moving_'))).toEqual([]);
   });
 
   it('probe learns the synthetic tumour from cached features of a frozen random backbone', async () => {

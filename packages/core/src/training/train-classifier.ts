@@ -16,7 +16,7 @@ import { featureBatchSource, imageBatchSource, type BatchPlan, type TrainItem } 
 import type { BceOptions } from './bce-loss.js';
 import type { EvaluationOptions } from './binary-evaluation.js';
 import type { CheckpointRule } from './checkpoint-rule.js';
-import { buildHead, copyHeadWeights, initHead, setTrainable, type ClassifierSpec, type TrainMode } from './classifier.js';
+import { buildHead, copyHeadWeights, initHead, setTrainable, type BatchNormMode, type ClassifierSpec, type TrainMode } from './classifier.js';
 import { fit, type EpochRecord } from './fit.js';
 import { restoreWeights } from './model-folder.js';
 import type { ProbeFeatureCache } from './probe-features.js';
@@ -40,6 +40,8 @@ export interface TrainSettings {
   views: number;
   batchSize: number;
   patience?: number;
+  /** Trainable BatchNorm layers: batch statistics (default) or frozen in inference mode. */
+  batchNorm?: BatchNormMode;
 }
 
 export interface TrainClassifierOptions {
@@ -133,7 +135,7 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
     }
   }
 
-  setTrainable(classifier, spec.backbone, settings.mode);
+  setTrainable(classifier, spec.backbone, settings.mode, settings.batchNorm ?? 'batch');
   if (options.initHead) initHead(tf, classifier, options.rng.fork('head'));
   const predictValidation = (): Promise<Float32Array> =>
     runOnImages(tf, classifier, options.validation.slice(), {
