@@ -16,13 +16,9 @@ import {
   stableStringify,
   writeJsonAtomic,
   type ClassifierMeta,
-  type DatasetIndex,
-  type ImageRecord,
   type MetricRecord,
   type PseudoLabels,
   type StageContext,
-  type TrainItem,
-  type ValidationItem,
 } from '@neuro-ssl/core';
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
 import { sslBatchPlan } from './ssl-batches.js';
@@ -31,6 +27,7 @@ import { renderSslFigures } from './ssl-figures.js';
 import { TfLearner } from './ssl-learner.js';
 import { describeScore, runSslLoop, type LoopState, type RoundRecord, type Scored } from './ssl-loop.js';
 import { describeRule, scheduleRules } from './threshold-schedule.js';
+import { sslSplit } from './ssl-split.js';
 import { sslVerdict, verdictCandidate, VERDICT_METRICS, type Verdict } from './verdict.js';
 
 const NAME = '@neuro-ssl/stage-ssl';
@@ -57,7 +54,10 @@ export const sslStage = defineStage({
     const schedule = resolveSchedule(config.schedule);
     const rules = scheduleRules(schedule);
 
-    const { labelled, validation, pool } = splitOf(dataset, meta);
+    const { labelled, validation, pool, excluded } = sslSplit(dataset, meta);
+    if (excluded.length) {
+      ctx.logger.info(`${excluded.length} unlabelled image(s) left out of the pool: near-duplicates of validation images (${excluded.slice(0, 3).join(', ')}${excluded.length > 3 ? ', …' : ''})`);
+    }
     const prior = labelled.filter((t) => t.target === 1).length / labelled.length;
     const truth = await readTruth(ctx, pool);
     ctx.logger.info(
@@ -251,27 +251,6 @@ export const sslStage = defineStage({
 });
 
 /** The model's own split, looked up in the dataset by id, and the unlabelled pool (sorted by id). */
-function splitOf(dataset: DatasetIndex, meta: ClassifierMeta): { labelled: TrainItem[]; validation: ValidationItem[]; pool: { id: string; path: string }[] } {
-  const records = new Map(dataset.images.map((r) => [r.id, r]));
-  const lookup = (ids: readonly string[], what: string): ImageRecord[] => {
-    const missing = ids.filter((id) => records.get(id)?.split !== 'labelled');
-    if (missing.length) {
-      throw new Error(
-        `the input model's ${what} split names ${missing.length} labelled image(s) this dataset does not have (e.g. ${missing.slice(0, 3).join(', ')}): was the model trained on another dataset?`,
-      );
-    }
-    return ids.map((id) => records.get(id)!);
-  };
-  const labelled = lookup(meta.split.train, 'training').map((r) => ({ id: r.id, path: r.path, target: r.label }));
-  const validation = lookup(meta.split.validation, 'validation').map((r) => ({ id: r.id, path: r.path, label: r.label }));
-  if (labelled.length === 0 || validation.length === 0) throw new Error(`the input model's split is empty (${labelled.length} training, ${validation.length} validation images)`);
-  const pool = dataset.images
-    .filter((r) => r.split === 'unlabelled')
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((r) => ({ id: r.id, path: r.path }));
-  if (pool.length === 0) throw new Error('the dataset has no unlabelled images: self-training needs data.unlabelled (a folder of unlabelled images)');
-  return { labelled, validation, pool };
-}
 
 /** Benchmark mode: the true labels of the pool (data.unlabelled.labelsFile), for reporting only. */
 async function readTruth(ctx: StageContext, pool: readonly { id: string }[]): Promise<Map<string, number> | null> {
