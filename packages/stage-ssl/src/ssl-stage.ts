@@ -31,7 +31,8 @@ import { sslSplit } from './ssl-split.js';
 import { sslVerdict, verdictCandidate, VERDICT_METRICS, type Verdict } from './verdict.js';
 
 const NAME = '@neuro-ssl/stage-ssl';
-const VERSION = '0.1.0';
+// 0.1.1: the pool leaves out near-duplicates of validation images.
+const VERSION = '0.1.1';
 
 export const sslStage = defineStage({
   name: NAME,
