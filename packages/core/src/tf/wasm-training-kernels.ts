@@ -117,6 +117,18 @@ function padOrCropAxes(s: Scope, x: TensorInfo, amounts: Array<[number, number]>
   return t;
 }
 
+type Shape4 = [number, number, number, number];
+
+/** Geometry of a dilation-1, NHWC convolution (both gradient kernels need it). */
+function nhwcConvInfo(
+  tf: Tf,
+  inputShape: Shape4,
+  filterShape: Shape4,
+  attrs: { strides: [number, number] | number; pad: Parameters<Tf['backend_util']['computeConv2DInfo']>[4]; dimRoundingMode?: RoundingMode },
+): ReturnType<Tf['backend_util']['computeConv2DInfo']> {
+  return tf.backend_util.computeConv2DInfo(inputShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+}
+
 /** Pads (positive amounts) and crops (negative amounts) the two spatial axes of an NHWC tensor. */
 function padOrCrop(s: Scope, x: TensorInfo, top: number, bottom: number, left: number, right: number): TensorInfo {
   return padOrCropAxes(s, x, [
@@ -137,16 +149,7 @@ function conv2DBackpropFilter(tf: Tf, args: KernelArgs): TensorInfo {
     filterShape: [number, number, number, number];
   };
   if (attrs.dataFormat === 'NCHW') throw new Error('wasm Conv2DBackpropFilter supports only dataFormat NHWC');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(tf, x.shape as Shape4, attrs.filterShape, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight: H, inWidth: W } = info;
   const { top, left } = info.padInfo;
   return withScope(tf, args.backend, (s) => {
@@ -223,16 +226,7 @@ function backpropInputSupported(attrs: BackpropInputAttrs): boolean {
 function conv2DBackpropInput(tf: Tf, args: KernelArgs): TensorInfo {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as unknown as BackpropInputAttrs;
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo(tf, attrs.inputShape, filter.shape as Shape4, attrs);
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight: H, inWidth: W } = info;
   const { top, left } = info.padInfo;
   return withScope(tf, args.backend, (s) => {
