@@ -11,6 +11,7 @@ export interface SslSplit {
   excluded: string[];
 }
 
+/** The model's own split, looked up in the dataset by id, and the unlabelled pool (sorted by id). */
 export function sslSplit(
   dataset: DatasetIndex,
   meta: ClassifierMeta,

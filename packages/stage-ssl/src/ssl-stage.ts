@@ -251,8 +251,6 @@ export const sslStage = defineStage({
   },
 });
 
-/** The model's own split, looked up in the dataset by id, and the unlabelled pool (sorted by id). */
-
 /** Benchmark mode: the true labels of the pool (data.unlabelled.labelsFile), for reporting only. */
 async function readTruth(ctx: StageContext, pool: readonly { id: string }[]): Promise<Map<string, number> | null> {
   const unlabelled = ctx.data.unlabelled;
