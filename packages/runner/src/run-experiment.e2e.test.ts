@@ -183,7 +183,7 @@ describe('runner end to end', () => {
     expect(JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8')).status).toBe('invalid-data');
   }, 60_000);
 
-  it('experiments/smoke.yaml: extract → cluster by short name, weights none, tables and figures in the run folder', async () => {
+  it('experiments/smoke.yaml: extract → cluster → train → ssl by short name, weights none, tables, models, figures and the verdict in the run folder', async () => {
     const smoke = await fs.readFile(path.resolve(here, '../../../experiments/smoke.yaml'), 'utf8');
     await fs.writeFile(path.join(work, 'smoke.yaml'), smoke);
     const first = await runCli(['smoke.yaml']);
@@ -202,10 +202,20 @@ describe('runner end to end', () => {
     expect(figures).toContain('pca-kmeans.png');
     expect(figures).toContain('tsne-by-class.svg');
     expect(first.out).toMatch(/pca × kmeans: \d+ clusters, \d+ noise, ARI/);
+    // train and ssl, by short name: Models exported to the run folder, the verdict in summary.json
+    expect(artifacts['train.model'].kind).toBe('Model');
+    expect(artifacts['ssl.pseudoLabels'].kind).toBe('PseudoLabels');
+    for (const m of ['train-model', 'ssl-model']) expect(existsSync(path.join(dir!, m, 'model', 'model.json')), m).toBe(true);
+    expect(figures).toEqual(expect.arrayContaining(['train-loss.png', 'train-reliability.svg', 'ssl-confidence.png']));
+    const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
+    const headlines = Object.fromEntries(summary.stages.map((st: { id: string; headlines?: string[] }) => [st.id, st.headlines ?? []]));
+    expect(headlines.train[0]).toMatch(/^best epoch \d+: validation \(2 images\) F2 /);
+    expect(headlines.ssl[0]).toMatch(/^verdict: SSL (did not beat|beat) the supervised baseline/);
     const second = await runCli(['smoke.yaml']);
     expect(second.out).toContain('stage extract: cache hit');
     expect(second.out).toContain('stage cluster: cache hit');
-  }, 180_000);
+    expect(second.out).toContain('stage ssl (cached): verdict:');
+  }, 300_000);
 
   it('inspect-data prints the summary and writes the sample grid and data report', async () => {
     const res = await runCli(['inspect-data', 'exp.yaml', '--out', 'inspect', '--per-class', '2']);
