@@ -366,32 +366,13 @@ function depthwiseBackpropInput(tf: Tf, args: KernelArgs): TensorInfo {
   const { dy, filter } = args.inputs as { dy: TensorInfo; filter: TensorInfo };
   const attrs = args.attrs as unknown as DepthwiseAttrs & { inputShape: [number, number, number, number] };
   const info = depthwiseInfo(tf, attrs.inputShape, filter.shape, attrs);
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, inHeight: H, inWidth: W } = info;
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, inHeight: H, inWidth: W } = info;
   const [b, , , ci] = attrs.inputShape;
   const m = filter.shape[3]!;
   const { top, left } = info.padInfo;
   return withScope(tf, args.backend, (s) => {
     // Zero-dilate dy by the stride: (b, oh, ow, c) → (b, oh·sh, ow·sw, c), dy at multiples of s.
-    let d = dy;
-    if (sh > 1 || sw > 1) {
-      const d6 = s.run('Reshape', { x: dy }, { shape: [b, oh, 1, ow, 1, ci * m] });
-      const p6 = s.run(
-        'PadV2',
-        { x: d6 },
-        {
-          paddings: [
-            [0, 0],
-            [0, 0],
-            [0, sh - 1],
-            [0, 0],
-            [0, sw - 1],
-            [0, 0],
-          ],
-          constantValue: 0,
-        },
-      );
-      d = s.run('Reshape', { x: p6 }, { shape: [b, oh * sh, ow * sw, ci * m] });
-    }
+    const d = dilate(s, dy, sh, sw);
     // dx[iy] = Σ_k dyDil[iy + top - k] · w[k] = Σ_k' dyDilPad[iy + k'] · flip(w)[k'], pad kh-1-top before.
     const dh = d.shape[1]!;
     const dw = d.shape[2]!;
