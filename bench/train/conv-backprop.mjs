@@ -23,6 +23,7 @@ const dist = (p) => pathToFileURL(path.join(root, 'packages/core/dist', p)).href
 const { loadTensorflow } = await import(dist('tf/runtime.js'));
 const { registerWasmTrainingKernels } = await import(dist('tf/wasm-training-kernels.js'));
 const { getBackbone } = await import(dist('models/registry.js'));
+const { createRng } = await import(dist('util/rng.js'));
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,14 +44,10 @@ if (wasmHandle) registerWasmTrainingKernels(wasmHandle.tf);
 const cpuHandle = backends.includes('cpu') ? await loadTensorflow({ backend: 'cpu' }) : undefined;
 const tf = (wasmHandle ?? cpuHandle).tf;
 
+/** Seeded uniform [-1, 1) values (core's Rng). */
 function rand(n, seed) {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
 /** Median and all per-step times (ms) of `timed` steps after one warm-up step. */

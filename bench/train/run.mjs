@@ -69,15 +69,10 @@ const median = (xs) => {
 };
 const round = (x, d = 4) => (x === undefined || x === null ? x : Number(x.toFixed(d)));
 
-/** Deterministic uniform [-1, 1) noise (speed does not depend on the values). */
+/** Seeded uniform [-1, 1) values (core's Rng). */
 function rand(n, seed) {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
 // ───────────────────────────── worker: one (backend, mode) ─────────────────────────────

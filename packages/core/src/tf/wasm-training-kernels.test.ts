@@ -15,15 +15,10 @@ beforeAll(async () => {
   await loadTensorflow({ backend: 'cpu' });
 }, 60_000);
 
-/** Deterministic pseudo-random values in [-1, 1). */
+/** Seeded uniform [-1, 1) values (core's Rng). */
 function rand(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
+  const rng = createRng(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 }
 
 async function onBackend<T>(name: 'cpu' | 'wasm', fn: () => T): Promise<T> {
