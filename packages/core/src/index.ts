@@ -164,7 +164,7 @@ export {
   type TrainMode,
 } from './training/classifier.js';
 export { bceWithLogits, bceWithLogitsValue, type BceOptions } from './training/bce-loss.js';
-export { evaluateBinary, probabilities, METRIC_NAMES, type BinaryEvaluation, type EvaluationOptions, type MetricName } from './training/binary-evaluation.js';
+export { evaluateBinary, METRIC_NAMES, type BinaryEvaluation, type EvaluationOptions, type MetricName } from './training/binary-evaluation.js';
 export { DEFAULT_CHECKPOINT_RULE, describeRule, improves, type CheckpointRule, type CheckpointScore } from './training/checkpoint-rule.js';
 export { MODEL_JSON, loadModelFolder, restoreOptimizer, restoreWeights, saveModelFolder } from './training/model-folder.js';
 export { fit, type BatchSource, type EpochRecord, type FitOptions, type FitResult, type TrainBatch } from './training/fit.js';

@@ -6,6 +6,7 @@
 import { existsSync, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
 import {
+  metrics,
   BACKEND_PREFERENCE,
   CODECS,
   classNames,
@@ -18,7 +19,6 @@ import {
   loadClassifier,
   loadPreprocessed,
   loadTensorflow,
-  probabilities,
   preprocessGrey,
   runOnImages,
   sniffFormat,
@@ -337,7 +337,7 @@ async function predict(
     });
     progress.done();
 
-    const probs = probabilities(logits, meta.temperature);
+    const probs = metrics.applyTemperature(logits, meta.temperature);
     const rows: PredictionRow[] = [];
     for (const [i, file] of files.entries()) {
       const failed = failures.get(i);

@@ -5,10 +5,10 @@
 // has become confidently wrong, or when no image passes the threshold. The model work is a Learner.
 
 import {
+  metrics,
   bceWithLogitsValue,
   calibrate,
   improves,
-  probabilities,
   type BinaryEvaluation,
   type CheckpointRule,
   type EpochRecord,
@@ -154,7 +154,7 @@ export async function runSslLoop(learner: Learner, options: LoopOptions): Promis
     const r: number = state.rounds.length + 1;
     const rule = rules[r - 1]!;
     const temperature = options.calibratedSelection ? state.best.score.temperature : 1;
-    const poolProbabilities = Array.from(probabilities(await learner.poolLogits(r), temperature));
+    const poolProbabilities = Array.from(metrics.applyTemperature(await learner.poolLogits(r), temperature));
     const selection = selectPseudoLabels(poolProbabilities, rule, options.selection);
     const [neg, pos] = classNames;
     if (selection.picks.length === 0) {

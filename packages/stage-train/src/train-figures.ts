@@ -4,7 +4,6 @@
 
 import {
   metrics,
-  probabilities,
   renderConfusionMatrix,
   renderLineChart,
   renderPrCurve,
@@ -91,7 +90,7 @@ export async function renderTrainFigures(input: TrainFigureInput): Promise<Figur
       matrix: { tn: c.tn, fp: c.fp, fn: c.fn, tp: c.tp },
     }),
   );
-  const probs = probabilities(logits, calibration.temperature);
+  const probs = metrics.applyTemperature(logits, calibration.temperature);
   if (positives > 0 && positives < n) {
     const roc = metrics.rocCurve(labels, probs);
     add('roc', 'ROC curve', await renderRocCurve({ title: 'ROC curve (validation)', subtitle, curves: [{ name: 'best epoch', fpr: roc.fpr, tpr: roc.tpr, auc: c.rocAuc }] }));
@@ -102,7 +101,7 @@ export async function renderTrainFigures(input: TrainFigureInput): Promise<Figur
       await renderPrCurve({ title: 'Precision-recall curve (validation)', subtitle, curves: [{ name: 'best epoch', recall: pr.recall, precision: pr.precision, ap: c.prAuc }], prevalence: positives / n }),
     );
   }
-  const raw = probabilities(logits, 1);
+  const raw = metrics.applyTemperature(logits, 1);
   add(
     'reliability',
     'Reliability diagram',

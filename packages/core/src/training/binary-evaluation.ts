@@ -41,12 +41,8 @@ export interface BinaryEvaluation {
 export const METRIC_NAMES = ['fBeta', 'precision', 'recall', 'accuracy', 'rocAuc', 'prAuc', 'ece', 'brier'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-export function probabilities(logits: ArrayLike<number>, temperature = 1): Float64Array {
-  return applyTemperature(logits, temperature);
-}
-
 export function evaluateBinary(yTrue: ArrayLike<number>, logits: ArrayLike<number>, options: EvaluationOptions): BinaryEvaluation {
-  const probs = probabilities(logits, options.temperature ?? 1);
+  const probs = applyTemperature(logits, options.temperature ?? 1);
   const cm = confusionMatrix(yTrue, predictAt(probs, options.threshold));
   let positives = 0;
   for (let i = 0; i < yTrue.length; i++) positives += yTrue[i] === 1 ? 1 : 0;

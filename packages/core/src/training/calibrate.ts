@@ -7,7 +7,8 @@
 
 import { fitTemperature } from '../metrics/temperature.js';
 import { bestThreshold } from '../metrics/threshold.js';
-import { evaluateBinary, probabilities, type BinaryEvaluation } from './binary-evaluation.js';
+import { applyTemperature } from '../metrics/temperature.js';
+import { evaluateBinary, type BinaryEvaluation } from './binary-evaluation.js';
 
 export type ThresholdRule = { rule: 'fixed'; value: number } | { rule: 'fbeta' };
 
@@ -42,7 +43,7 @@ export function calibrate(labels: ArrayLike<number>, logits: ArrayLike<number>, 
     else temperature = t;
   }
   const threshold =
-    options.threshold.rule === 'fixed' ? options.threshold.value : bestThreshold(labels, probabilities(logits, temperature), options.beta).threshold;
+    options.threshold.rule === 'fixed' ? options.threshold.value : bestThreshold(labels, applyTemperature(logits, temperature), options.beta).threshold;
   const calibrated = evaluateBinary(labels, logits, { threshold, beta: options.beta, eceBins: options.eceBins, temperature });
   return { temperature, temperatureStatus, threshold, raw, calibrated };
 }

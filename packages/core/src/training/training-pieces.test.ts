@@ -3,7 +3,8 @@ import { loadTensorflow } from '../tf/runtime.js';
 import { fitTemperature } from '../metrics/temperature.js';
 import { bestThreshold } from '../metrics/threshold.js';
 import { bceWithLogits, bceWithLogitsValue } from './bce-loss.js';
-import { evaluateBinary, probabilities } from './binary-evaluation.js';
+import { evaluateBinary } from './binary-evaluation.js';
+import { applyTemperature } from '../metrics/temperature.js';
 import { calibrate } from './calibrate.js';
 import { improves, type CheckpointScore } from './checkpoint-rule.js';
 
@@ -55,7 +56,7 @@ describe('calibrate', () => {
     const c = calibrate(labels, logits, { threshold: { rule: 'fbeta' }, beta: 2, eceBins: 15, temperature: true });
     expect(c.temperatureStatus).toBe('fitted');
     expect(c.temperature).toBeCloseTo(fitTemperature(labels, logits), 9);
-    expect(c.threshold).toBe(bestThreshold(labels, probabilities(logits, c.temperature), 2).threshold);
+    expect(c.threshold).toBe(bestThreshold(labels, applyTemperature(logits, c.temperature), 2).threshold);
     expect(c.calibrated.ece).toBeLessThanOrEqual(c.raw.ece + 1e-12);
     expect(c.raw.rocAuc).toBe(c.calibrated.rocAuc); // scaling never changes the ranking
   });
