@@ -26,7 +26,7 @@ export type {
 } from './artifacts/kinds.js';
 export { CODECS, FEATURES_FILE, PSEUDO_LABELS_FILE, codecFor, featureColumnName, type ArtifactCodec } from './artifacts/codecs.js';
 export { ArtifactStore, hashDirectory, stageKey } from './artifacts/artifact-store.js';
-export type { ArtifactRef, OutputValues, StageKeyParts, StageRecord } from './artifacts/artifact-store.js';
+export type { ArtifactRef, OutputValues, StageKeyParts, StageRecord, CacheEntryInfo } from './artifacts/artifact-store.js';
 
 // Experiment config
 export type { DataConfig, ExperimentConfig, PreprocessConfig, RuntimeConfig, StageConfig } from './config/experiment.js';

@@ -29,6 +29,21 @@ export interface StageRecord {
   outputs: Record<string, ArtifactRef>;
   /** The stage's one-line results (ctx.headline), replayed on a cache hit. */
   headlines?: string[];
+  /** The stage's metrics.jsonl lines (ctx.metric, with their time), replayed on a cache hit. */
+  metricLines?: Record<string, unknown>[];
+}
+
+/** One cache entry as `runner cache ls` shows it. */
+export interface CacheEntryInfo {
+  key: string;
+  /** 'dataset' for a dataset scan; else the stage id that produced it. */
+  stageId: string;
+  plugin: string;
+  version: string;
+  createdAt: string;
+  /** When a run last used it (committed or reused it). */
+  lastUsed: Date;
+  bytes: number;
 }
 
 export interface StageKeyParts {
@@ -40,6 +55,8 @@ export interface StageKeyParts {
   /** input name → artifact hash */
   inputs: Record<string, string>;
   seed: number;
+  /** Hash of the code that runs: the plugin's built files and core's, so a code change never replays a stale entry. */
+  code?: string;
 }
 
 export type OutputValues = Record<string, { kind: ArtifactKind; value: unknown }>;
@@ -68,6 +85,15 @@ export async function hashDirectory(dir: string): Promise<string> {
   };
   await walk('');
   return hash.digest('hex');
+}
+
+async function folderBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const child = path.join(dir, entry.name);
+    total += entry.isDirectory() ? await folderBytes(child) : (await fs.stat(child)).size;
+  }
+  return total;
 }
 
 export class ArtifactStore {
@@ -108,6 +134,41 @@ export class ArtifactStore {
     const dir = path.join(this.tmpDir, `${process.pid}-${label}-${randomBytes(4).toString('hex')}`);
     await fs.mkdir(dir, { recursive: true });
     return dir;
+  }
+
+  /** Records that a run used this entry (its folder's mtime), for `cache ls` and `cache prune`. */
+  async markUsed(key: string, when = new Date()): Promise<void> {
+    await fs.utimes(this.entryDir(key), when, when).catch(() => undefined);
+  }
+
+  /** Every complete entry with its size and last use; entries without a readable manifest are left out. */
+  async list(): Promise<CacheEntryInfo[]> {
+    const names = await fs.readdir(this.stagesDir).catch(() => [] as string[]);
+    const entries: CacheEntryInfo[] = [];
+    for (const key of names.sort()) {
+      const record = await this.lookup(key);
+      if (!record) continue;
+      const stat = await fs.stat(this.entryDir(key));
+      entries.push({
+        key,
+        stageId: record.stageId,
+        plugin: record.plugin,
+        version: record.version,
+        createdAt: record.createdAt,
+        lastUsed: stat.mtime,
+        bytes: await folderBytes(this.entryDir(key)),
+      });
+    }
+    return entries;
+  }
+
+  /** Deletes an entry: renamed out of stages/ first, so a concurrent lookup sees it whole or not at all. */
+  async remove(key: string): Promise<void> {
+    const doomed = path.join(this.tmpDir, `${process.pid}-remove-${key}-${randomBytes(4).toString('hex')}`);
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    await fs.rename(this.entryDir(key), doomed);
+    await fs.rm(doomed, { recursive: true, force: true });
+    await fs.rm(path.join(this.cacheDir, 'checkpoints', key), { recursive: true, force: true });
   }
 
   /** Removes temp folders left by processes that no longer exist (e.g. a run killed with SIGKILL). */
