@@ -6,12 +6,12 @@
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isStagePlugin, type AnyStagePlugin } from '@neuro-ssl/core';
 
 export interface ResolvedPlugin {
   plugin: AnyStagePlugin;
-  /** What the module specifier resolved to (file path or package name). */
+  /** The module file the specifier resolved to. */
   resolvedFrom: string;
 }
 
@@ -35,7 +35,9 @@ async function importModule(use: string, yamlDir: string): Promise<{ module: Rec
     const resolved = createRequire(path.join(yamlDir, 'noop.js')).resolve(specifier);
     return { module: (await import(pathToFileURL(resolved).href)) as Record<string, unknown>, from: resolved };
   } catch {
-    return { module: (await import(specifier)) as Record<string, unknown>, from: specifier };
+    // Ours (a dependency of the runner): the file it resolves to, so the cache key can hash its code.
+    const resolved = fileURLToPath(import.meta.resolve(specifier));
+    return { module: (await import(pathToFileURL(resolved).href)) as Record<string, unknown>, from: resolved };
   }
 }
 

@@ -1,5 +1,6 @@
-// End to end: a synthetic dataset with bad files, the runner CLI as a user runs it, a test plugin
-// loaded by path. Checks the run folder, cache hits on the second run and resume after SIGKILL.
+// End to end: a synthetic dataset with bad files, the runner CLI as a user runs it (the installed
+// `runner` bin), a test plugin loaded by path. Checks the run folder, cache hits on the second run
+// (replayed metric lines, the same report), code-keyed caching, and resume after SIGKILL/SIGTERM.
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataset } from './__fixtures__/make-dataset.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+// What `npm ci` links and `npx runner` runs: node_modules/.bin/runner → packages/runner/bin/runner.js.
+const bin = path.resolve(here, '../../../node_modules/.bin/runner');
 const cli = path.resolve(here, '../dist/cli.js');
 const plugins = path.join(here, '__fixtures__', 'plugins');
 const examplePlugins = path.resolve(here, '../../../examples/plugins');
@@ -48,7 +51,7 @@ const children = new Set<ReturnType<typeof spawn>>();
 /** Runs the CLI; `watch` is polled every 50 ms with the output so far and may signal the child. */
 function runCli(args: string[], watch?: (all: string, child: ReturnType<typeof spawn>) => void): Promise<Cli> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...process.env, CI: 'true' } });
+    const child = spawn(bin, args, { cwd: work, env: { ...process.env, CI: 'true' } });
     children.add(child);
     let out = '';
     const on = (b: Buffer): void => {
@@ -72,6 +75,7 @@ async function runDirs(name: string): Promise<string[]> {
 
 beforeAll(async () => {
   expect(existsSync(cli), `build the runner first (npx nx run runner:build): ${cli}`).toBe(true);
+  expect(existsSync(bin), `npm ci links the runner bin: ${bin}`).toBe(true);
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'runner-e2e-'));
   await makeDataset(path.join(work, 'data'));
 }, 60_000);
@@ -95,10 +99,34 @@ describe('runner end to end', () => {
     expect(dir).toBeDefined();
     const files = (await fs.readdir(dir!)).sort();
     expect(files).toEqual(
-      ['artifacts.json', 'config.resolved.yaml', 'data-report.json', 'features.parquet', 'figures', 'metrics.jsonl', 'run.log', 'summary.json'].sort(),
+      [
+        'artifacts.json',
+        'classify-metrics.json',
+        'config.resolved.yaml',
+        'data-report.json',
+        'features.parquet',
+        'figures',
+        'metrics.jsonl',
+        'report.html',
+        'run.log',
+        'summary.json',
+      ].sort(),
     );
     const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('ok');
+    expect(summary.format).toBe('neuro-ssl-run/1');
+    expect(summary.seed).toBe(7);
+    // Provenance: which code, Node, backend, machine and inputs made this run.
+    const { provenance } = summary;
+    expect(provenance.git?.commit ?? null).toSatisfy((c: string | null) => c === null || /^[0-9a-f]{40}$/.test(c));
+    expect(provenance.packages['@neuro-ssl/core']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(provenance.node).toBe(process.version);
+    expect(provenance.backend).toEqual({ requested: 'cpu', used: null }); // these plugins never load TensorFlow
+    expect(provenance.cpu.cores).toBe(os.cpus().length);
+    expect(provenance.inputs.files).toBe(13);
+    expect(provenance.inputs.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(summary.stages[1].metrics.metrics).toMatchObject({ n: 8, accuracy: 1 });
+    expect(JSON.parse(await fs.readFile(path.join(dir!, 'classify-metrics.json'), 'utf8')).values.accuracy).toBe(1);
     expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'ran']);
     expect(summary.stages[1].headlines).toEqual(['accuracy 8/8']);
     const report = JSON.parse(await fs.readFile(path.join(dir!, 'data-report.json'), 'utf8'));
@@ -119,7 +147,13 @@ describe('runner end to end', () => {
     const jsonl = (await fs.readFile(path.join(dir!, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl.map((r) => r.stage)).toEqual(['feats', 'classify']);
     expect(jsonl[1].accuracy).toBe(1);
-    expect(await fs.readdir(path.join(dir!, 'figures'))).toEqual(['threshold.png']);
+    expect((await fs.readdir(path.join(dir!, 'figures'))).sort()).toEqual(['index.json', 'threshold.png']);
+    expect(JSON.parse(await fs.readFile(path.join(dir!, 'figures', 'index.json'), 'utf8'))).toEqual([
+      { stage: 'classify', output: 'plot', file: 'threshold.png', format: 'png', title: expect.any(String) as unknown as string },
+    ]);
+    const html = await fs.readFile(path.join(dir!, 'report.html'), 'utf8');
+    expect(html).toContain('accuracy 8/8');
+    expect(html).toContain('data:image/png;base64,');
     expect(await fs.readFile(path.join(dir!, 'run.log'), 'utf8')).toContain('stage classify: done');
 
     const second = await runCli(['exp.yaml']);
@@ -133,6 +167,16 @@ describe('runner end to end', () => {
     expect(s2.stages[1].headlines).toEqual(['accuracy 8/8']); // a cache hit reports the stage's result again
     expect(second.out).toContain('stage classify (cached): accuracy 8/8');
     expect(JSON.parse(await fs.readFile(path.join(dirs[1]!, 'artifacts.json'), 'utf8'))).toEqual(artifacts);
+    // The second run folder stands alone: the same metric lines, replayed from the cache and marked so.
+    const jsonl2 = (await fs.readFile(path.join(dirs[1]!, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl2).toEqual(jsonl.map((line) => ({ ...line, cached: true })));
+    expect(s2.stages[1].metrics).toEqual(summary.stages[1].metrics);
+    // The cached stage's own run time (without the first run's export), kept with the entry.
+    expect(s2.stages[1].originalDurationMs).toBeGreaterThanOrEqual(0);
+    expect(s2.stages[1].originalDurationMs).toBeLessThanOrEqual(summary.stages[1].durationMs);
+    const html2 = await fs.readFile(path.join(dirs[1]!, 'report.html'), 'utf8');
+    expect(html2).toContain('accuracy 8/8');
+    expect(html2.match(/data:image\/png;base64,[A-Za-z0-9+/=]+/g)).toEqual(html.match(/data:image\/png;base64,[A-Za-z0-9+/=]+/g));
 
     const dry = await runCli(['exp.yaml', '--dry-run', '--force', 'classify']);
     expect(dry.code, dry.out).toBe(0);
@@ -149,6 +193,22 @@ describe('runner end to end', () => {
     const changed = await runCli(['exp.yaml', '--dry-run']);
     expect(changed.out).toMatch(/feats\s+miss/);
     expect(changed.out).toMatch(/classify\s+run\s+\(an upstream stage runs first\)/);
+
+    // And a change of a plugin's code, even with the same name and version.
+    // A copy outside the repo, beside a link to the repo's node_modules so that its `import sharp` resolves.
+    await fs.mkdir(path.join(work, 'own-plugins'), { recursive: true });
+    await fs.symlink(path.resolve(here, '../../../node_modules'), path.join(work, 'own-plugins', 'node_modules'));
+    const pluginCopy = path.join(work, 'own-plugins', 'classifier-copy.mjs');
+    const source = await fs.readFile(path.join(plugins, 'threshold-classifier.mjs'), 'utf8');
+    await fs.writeFile(pluginCopy, source);
+    const copied = yaml('e2e').replace(path.join(plugins, 'threshold-classifier.mjs'), pluginCopy);
+    await fs.writeFile(path.join(work, 'exp.yaml'), copied);
+    expect((await runCli(['exp.yaml'])).code).toBe(0);
+    expect((await runCli(['exp.yaml', '--dry-run'])).out).toMatch(/classify\s+hit/);
+    await fs.writeFile(pluginCopy, `${source}\n// an edit that changes no version\n`);
+    const edited = await runCli(['exp.yaml', '--dry-run']);
+    expect(edited.out).toMatch(/feats\s+hit/);
+    expect(edited.out).toMatch(/classify\s+miss/);
 
     // So does a change of the data block that the dataset scan does not see (stages read preprocessing).
     await fs.writeFile(path.join(work, 'exp.yaml'), yaml('e2e').replace('  duplicates: { threshold: 4 }', '  duplicates: { threshold: 4 }\n  preprocess: { imageSize: 96 }'));
@@ -170,6 +230,9 @@ describe('runner end to end', () => {
     const [dir] = await runDirs('fail');
     const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('failed');
+    // The report is written after a failure too, showing what ran and the error.
+    const failedReport = await fs.readFile(path.join(dir!, 'report.html'), 'utf8');
+    expect(failedReport).toContain('asked to fail');
     // feats has the same config, seed and data as in the first test: a cache hit across experiments
     expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['cache-hit', 'failed']);
   }, 120_000);
@@ -272,18 +335,23 @@ describe('runner end to end', () => {
     expect(resumed.out).toContain('stage classify: running');
   }, 120_000);
 
-  it('stops cleanly on SIGINT at a safe point, caching nothing for the interrupted stage', async () => {
-    const hold = path.join(work, 'never');
-    await fs.writeFile(path.join(work, 'int.yaml'), yaml('int', `\n      holdFile: ${hold}`).replace('scale: 2', 'scale: 6'));
+  it.each([
+    ['SIGINT', 6],
+    ['SIGTERM', 7],
+  ] as const)('stops cleanly on %s at a safe point, caching nothing for the interrupted stage', async (sig, scale) => {
+    const hold = path.join(work, `never-${sig}`);
+    const name = `int-${sig.toLowerCase()}`;
+    await fs.writeFile(path.join(work, 'int.yaml'), yaml(name, `\n      holdFile: ${hold}`).replace('scale: 2', `scale: ${scale}`));
     let sent = false;
     const interrupted = await runCli(['int.yaml'], (all, child) => {
       if (!sent && all.includes('stage classify: running') && existsSync(`${hold}.waiting`)) {
         sent = true;
-        child.kill('SIGINT');
+        child.kill(sig);
       }
     });
     expect(interrupted.code, interrupted.out).toBe(130);
-    const [dir] = await runDirs('int');
+    const [dir] = await runDirs(name);
+    expect(existsSync(path.join(dir!, 'report.html'))).toBe(true);
     const summary = JSON.parse(await fs.readFile(path.join(dir!, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('interrupted');
     expect(summary.stages.map((s: { status: string }) => s.status)).toEqual(['ran', 'interrupted']);

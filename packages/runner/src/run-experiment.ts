@@ -2,6 +2,7 @@
 // or run it → write the run folder. The runner only wires; stages and core do the work.
 
 import { appendFileSync, promises as fs } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import {
@@ -27,13 +28,18 @@ import {
   writeFileAtomic,
   writeJsonAtomic,
   type DataConfig,
+  type DatasetIndex,
   type ArtifactRef,
   type ExperimentConfig,
   type Logger,
   type StageContext,
   type StageRecord,
   type TfHandle,
+  type Metrics,
 } from '@neuro-ssl/core';
+import { pluginCodeHash } from './code-hash.js';
+import { collectProvenance } from './provenance.js';
+import { REPORT_FILE, writeRunReport } from './report/write-report.js';
 import type { RunFlags } from './cli-args.js';
 import { buildPlan, describeSource, type PlannedStage } from './plan.js';
 import { createRunFolder, type RunFolder } from './run-folder.js';
@@ -43,14 +49,23 @@ export type StageStatus = 'cache-hit' | 'ran' | 'failed' | 'interrupted' | 'skip
 export interface StageOutcome {
   id: string;
   plugin: string;
+  version: string;
   status: StageStatus;
   key?: string;
+  /** Time this run spent on the stage. */
   durationMs?: number;
+  /** A cache hit: how long the stage took when it ran. */
+  originalDurationMs?: number;
   outputs?: Record<string, ArtifactRef>;
   /** The stage's one-line results (ctx.headline). */
   headlines?: string[];
+  /** Each Metrics output's scalar values, for `runner compare` and the report. */
+  metrics?: Record<string, Record<string, number>>;
   error?: string;
 }
+
+/** summary.json's format tag: readers tell new run folders from older ones by it. */
+export const RUN_SUMMARY_FORMAT = 'neuro-ssl-run/1';
 
 export interface RunResult {
   exitCode: 0 | 1 | 2 | 130;
@@ -102,25 +117,44 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const progress = createProgressFactory({ stream, log: (line) => runLog.sink('info', line) });
   // On a TTY, log lines clear the progress bar and it is redrawn under them.
   const logger = createLogger({ level: 'debug', sinks: [filterSink(consoleLevel, progress.wrapSink(consoleSink(stream))), runLog.sink] });
-  const outcomes: StageOutcome[] = plan.map((s) => ({ id: s.id, plugin: s.plugin.name, status: 'not-run' }));
+  const outcomes: StageOutcome[] = plan.map((s) => ({ id: s.id, plugin: s.plugin.name, version: s.plugin.version, status: 'not-run' }));
   const artifacts: Record<string, ArtifactRef> = {};
   const started = Date.now();
   const signal = options.signal ?? new AbortController().signal;
+  let datasetIndex: DatasetIndex | null = null;
+  const tfOnce = memoTf(config, logger);
 
   const finish = async (exitCode: RunResult['exitCode'], status: string, error?: string): Promise<RunResult> => {
     await writeJsonAtomic(path.join(folder.dir, 'artifacts.json'), artifacts);
+    const provenance = await collectProvenance({
+      codeDir: path.dirname(fileURLToPath(import.meta.url)),
+      backendRequested: config.runtime.backend,
+      backendUsed: tfOnce.used(),
+      index: datasetIndex,
+    });
     await writeJsonAtomic(path.join(folder.dir, 'summary.json'), {
+      format: RUN_SUMMARY_FORMAT,
       name: config.name,
       experiment: file,
       status,
       exitCode,
       ...(error ? { error } : {}),
+      seed: config.seed,
       startedAt: new Date(started).toISOString(),
+      finishedAt: new Date().toISOString(),
       durationMs: Date.now() - started,
       stages: outcomes,
+      provenance,
     });
-    logger.info(`run folder: ${folder.dir}`);
+    logger.info(`run folder: ${folder.dir} (report: ${path.join(folder.dir, REPORT_FILE)})`);
+    // The report shows run.log's last lines (a failure's context): drawn once the log is complete.
     await runLog.close();
+    try {
+      await writeRunReport(folder.dir);
+    } catch (err) {
+      // The run's outputs are safe; a report that cannot be drawn must not turn a success into a failure.
+      consoleOnly.warn(`report.html could not be written (${(err as Error).message}); retry with \`runner report ${folder.dir}\``);
+    }
     return { exitCode, runDir: folder.dir, stages: outcomes };
   };
 
@@ -130,7 +164,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   // The dataset is scanned on every run (files may have changed); its content hash keys the stages.
   let datasetRef: ArtifactRef;
   try {
-    datasetRef = await scanIntoStore(config, store, logger, progress, signal, folder);
+    ({ ref: datasetRef, index: datasetIndex } = await scanIntoStore(config, store, logger, progress, signal, folder));
   } catch (err) {
     if (err instanceof DataError) {
       logger.error(`invalid data: ${err.message}${err.issues.length ? `\n  ${err.issues.join('\n  ')}` : ''}`);
@@ -142,7 +176,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
 
   const records = new Map<string, StageRecord>();
   const select = stageSelection(flags, plan);
-  const tfOnce = memoTf(config, logger);
+  const appendMetricLine = (line: Record<string, unknown>): void => appendFileSync(folder.metricsFile, `${JSON.stringify(line)}\n`);
 
   for (const [i, stage] of plan.entries()) {
     const outcome = outcomes[i] as StageOutcome;
@@ -159,15 +193,21 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
 
     if (cached && !forced) {
       logger.info(`stage ${stage.id}: cache hit (${key.slice(0, 12)}), outputs reused`);
+      const t0 = Date.now();
       outcome.status = 'cache-hit';
       outcome.outputs = cached.outputs;
+      outcome.originalDurationMs = cached.durationMs;
       if (cached.headlines?.length) {
         outcome.headlines = cached.headlines;
         for (const line of cached.headlines) logger.info(`stage ${stage.id} (cached): ${line}`);
       }
+      // The run folder stands alone: the stage's metric lines as they were written, marked as replayed.
+      for (const line of cached.metricLines ?? []) appendMetricLine({ ...line, cached: true });
+      await store.markUsed(key);
       records.set(stage.id, cached);
       recordArtifacts(artifacts, stage.id, cached);
-      await exportToRunFolder(cached, folder);
+      outcome.metrics = await exportToRunFolder(cached, folder);
+      outcome.durationMs = Date.now() - t0;
       continue;
     }
     if (!mustRun) {
@@ -191,6 +231,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = await store.load(ref);
       const stageLogger = logger.child(stage.id);
       const headlines: string[] = [];
+      const metricLines: Record<string, unknown>[] = [];
       const ctx: StageContext = {
         stageId: stage.id,
         seed: stage.seed,
@@ -209,7 +250,11 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
           headlines.push(line);
           stageLogger.info(line);
         },
-        metric: (record) => appendFileSync(folder.metricsFile, `${JSON.stringify({ stage: stage.id, time: new Date().toISOString(), ...record })}\n`),
+        metric: (record) => {
+          const line = { stage: stage.id, time: new Date().toISOString(), ...record };
+          metricLines.push(line);
+          appendMetricLine(line);
+        },
       };
       const run = stage.plugin.run as (c: StageContext, cfg: unknown, inp: Record<string, unknown>) => Promise<Record<string, unknown>>;
       const produced = await run(ctx, stage.config, inputs);
@@ -222,14 +267,21 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       const outputs = checkOutputs(stage, produced);
       const record = await store.commit(
         key,
-        { stageId: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, durationMs: Date.now() - t0, ...(headlines.length ? { headlines } : {}) },
+        {
+          stageId: stage.id,
+          plugin: stage.plugin.name,
+          version: stage.plugin.version,
+          durationMs: Date.now() - t0,
+          ...(headlines.length ? { headlines } : {}),
+          ...(metricLines.length ? { metricLines } : {}),
+        },
         outputs,
       );
       if (headlines.length) outcome.headlines = headlines;
       records.set(stage.id, record);
       recordArtifacts(artifacts, stage.id, record);
       await fs.rm(checkpointDir, { recursive: true, force: true });
-      await exportToRunFolder(record, folder);
+      outcome.metrics = await exportToRunFolder(record, folder);
       outcome.status = 'ran';
       outcome.durationMs = Date.now() - t0;
       outcome.outputs = record.outputs;
@@ -257,7 +309,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   return finish(0, 'ok');
 }
 
-/** The cache key: plugin identity, resolved config, input hashes, seed, and the plugin's own fingerprint. */
+/** The cache key: plugin identity and code, resolved config, input hashes, seed, and the plugin's own fingerprint. */
 async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef>, experimentDir: string, data: DataConfig): Promise<string> {
   const fingerprint = stage.plugin.fingerprint ? await (stage.plugin.fingerprint as (c: unknown, e: { experimentDir: string }) => Promise<unknown>)(stage.config, { experimentDir }) : null;
   return stageKey({
@@ -268,6 +320,7 @@ async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef
     data: { ...data, labelsFileSha256: data.unlabelled?.labelsFile ? await sha256Of(data.unlabelled.labelsFile) : null },
     inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, r]) => [n, r.hash])),
     seed: stage.seed,
+    code: await pluginCodeHash(stage.resolvedFrom),
     ...(fingerprint !== null && fingerprint !== undefined ? { fingerprint } : {}),
   });
 }
@@ -293,9 +346,16 @@ function stageSelection(flags: RunFlags, plan: PlannedStage[]): { forced(i: numb
   };
 }
 
-function memoTf(config: ExperimentConfig, logger: Logger): () => Promise<TfHandle> {
+/** TensorFlow loaded on first use, once per run; `used()` names the backend, or null if no stage loaded it. */
+function memoTf(config: ExperimentConfig, logger: Logger): (() => Promise<TfHandle>) & { used(): string | null } {
   let handle: Promise<TfHandle> | undefined;
-  return () => (handle ??= loadTensorflow({ backend: config.runtime.backend, logger }));
+  let used: string | null = null;
+  const load = (): Promise<TfHandle> =>
+    (handle ??= loadTensorflow({ backend: config.runtime.backend, logger }).then((h) => {
+      used = h.backend;
+      return h;
+    }));
+  return Object.assign(load, { used: () => used });
 }
 
 function resolveInputRefs(stage: PlannedStage, dataset: ArtifactRef, records: Map<string, StageRecord>): Record<string, ArtifactRef> {
@@ -334,24 +394,52 @@ function recordArtifacts(into: Record<string, ArtifactRef>, stageId: string, rec
   for (const [name, ref] of Object.entries(record.outputs)) into[`${stageId}.${name}`] = ref;
 }
 
+/** One line of figures/index.json: which stage and output drew a figure file. */
+export interface FigureIndexEntry {
+  stage: string;
+  output: string;
+  file: string;
+  format: 'png' | 'svg';
+  title?: string;
+}
+
 /**
- * Copies what a person opens directly into the run folder: figures, the tables a codec exports (for
- * pandas), and each Model output whole (meta.json + model/) as <stage>-<output>/, for `runner predict`.
+ * Copies what a person opens directly into the run folder: figures (listed in figures/index.json by
+ * stage), each Metrics output as <stage>-<output>.json, the tables a codec exports (for pandas), and
+ * each Model output whole (meta.json + model/) as <stage>-<output>/, for `runner predict`. Returns the
+ * scalar values of the Metrics outputs, for summary.json.
  */
-async function exportToRunFolder(record: StageRecord, folder: RunFolder): Promise<void> {
-  const place = async (from: string, dir: string, name: string): Promise<void> => {
+async function exportToRunFolder(record: StageRecord, folder: RunFolder): Promise<Record<string, Record<string, number>> | undefined> {
+  const place = async (from: string, dir: string, name: string): Promise<string> => {
     let target = path.join(dir, name);
     if (await fs.stat(target).catch(() => null)) target = path.join(dir, `${record.stageId}-${name}`);
     await fs.copyFile(from, target);
+    return path.basename(target);
   };
+  const metrics: Record<string, Record<string, number>> = {};
+  const figures: FigureIndexEntry[] = [];
   for (const [output, ref] of Object.entries(record.outputs)) {
     if (ref.kind === 'Model') await fs.cp(ref.path, path.join(folder.dir, `${record.stageId}-${output}`), { recursive: true });
+    if (ref.kind === 'Metrics') {
+      const value: Metrics = await CODECS.Metrics.load(ref.path);
+      await writeJsonAtomic(path.join(folder.dir, `${record.stageId}-${output}.json`), value);
+      metrics[output] = value.values;
+    }
     if (ref.kind === 'Figure') {
       const figure = await CODECS.Figure.load(ref.path);
-      for (const file of figure.files) await place(path.join(ref.path, file.name), folder.figuresDir, file.name);
+      for (const file of figure.files) {
+        const placed = await place(path.join(ref.path, file.name), folder.figuresDir, file.name);
+        figures.push({ stage: record.stageId, output, file: placed, format: file.format, ...(file.title ? { title: file.title } : {}) });
+      }
     }
     for (const name of CODECS[ref.kind].exports ?? []) await place(path.join(ref.path, name), folder.dir, name);
   }
+  if (figures.length) {
+    const indexFile = path.join(folder.figuresDir, 'index.json');
+    const earlier = JSON.parse(await fs.readFile(indexFile, 'utf8').catch(() => '[]')) as FigureIndexEntry[];
+    await writeJsonAtomic(indexFile, [...earlier, ...figures]);
+  }
+  return Object.keys(metrics).length ? metrics : undefined;
 }
 
 async function scanIntoStore(
@@ -361,15 +449,17 @@ async function scanIntoStore(
   progress: ReturnType<typeof createProgressFactory>,
   signal: AbortSignal,
   folder?: RunFolder,
-): Promise<ArtifactRef> {
+): Promise<{ ref: ArtifactRef; index: DatasetIndex }> {
   const index = await scanDataset(config.data, { logger: logger.child('data'), progress, concurrency: config.runtime.concurrency, signal });
   if (folder) await writeDataReport(path.join(folder.dir, 'data-report.json'), index);
   const contentKey = createHash('sha256').update(JSON.stringify(index)).digest('hex').slice(0, 32);
   const key = `dataset-${contentKey}`;
+  const hit = await store.lookup(key);
+  if (hit) await store.markUsed(key);
   const record =
-    (await store.lookup(key)) ??
+    hit ??
     (await store.commit(key, { stageId: 'dataset', plugin: DATASET_PLUGIN, version: '1', durationMs: 0 }, { index: { kind: 'DatasetIndex', value: index } }));
-  return record.outputs.index as ArtifactRef;
+  return { ref: record.outputs.index as ArtifactRef, index };
 }
 
 function resolvedYaml(config: ExperimentConfig, plan: PlannedStage[]): string {
@@ -388,7 +478,7 @@ async function dryRun(
 ): Promise<RunResult> {
   let datasetRef: ArtifactRef;
   try {
-    datasetRef = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal);
+    ({ ref: datasetRef } = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal));
   } catch (err) {
     if (err instanceof DataError) {
       logger.error(`invalid data: ${err.message}\n  ${err.issues.join('\n  ')}`);
@@ -406,7 +496,7 @@ async function dryRun(
     const inputs = Object.entries(stage.bindings).map(([n, b]) => `${n}←${describeSource(b.source)}`).join(', ');
     if (select.skipped(i)) {
       lines.push(`  ${stage.id.padEnd(14)} skip      (after --only ${flags.only})`);
-      outcomes.push({ id: stage.id, plugin: stage.plugin.name, status: 'skipped' });
+      outcomes.push({ id: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, status: 'skipped' });
       continue;
     }
     let status: string;
@@ -428,7 +518,7 @@ async function dryRun(
       }
     }
     lines.push(`  ${stage.id.padEnd(14)} ${status}  ${stage.plugin.name}@${stage.plugin.version}${inputs ? `  [${inputs}]` : ''}`);
-    outcomes.push({ id: stage.id, plugin: stage.plugin.name, status: 'not-run' });
+    outcomes.push({ id: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, status: 'not-run' });
   }
   logger.info(lines.join('\n'));
   return { exitCode: 0, stages: outcomes };
