@@ -1,33 +1,36 @@
-#!/usr/bin/env node
-// The `runner` command. Thin: parse arguments, wire SIGINT to an AbortSignal, set the exit code.
+// The `runner` command. Thin: parse arguments, wire SIGINT/SIGTERM to an AbortSignal, set the exit code.
 
-import { readFileSync } from 'node:fs';
-import { USAGE, UsageError, parseArgs } from './cli-args.js';
+import { UsageError, parseArgs, type Command } from './cli-args.js';
+import { cacheCommand } from './cache-command.js';
+import { compareCommand } from './compare/compare-command.js';
+import { runsCommand } from './compare/runs-command.js';
+import { dataFetchCommand } from './data-fetch/data-fetch-command.js';
 import { inspectData } from './inspect-data.js';
 import { predictCommand } from './predict-command.js';
+import { reportCommand } from './report/report-command.js';
 import { weightsCommand } from './weights-command.js';
 import { runExperiment } from './run-experiment.js';
 
-async function main(argv: string[]): Promise<number> {
-  let command;
-  try {
-    command = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`runner: ${err.message}\n\n${USAGE}\n`);
-      return 2;
-    }
-    throw err;
-  }
+/** Aborted on the first SIGINT (Ctrl-C) or SIGTERM (a container stop); a second one quits at once. */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (name: string): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\n${name}: stopping at the next safe point (Ctrl-C again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', () => onSignal('interrupt'));
+  process.on('SIGTERM', () => onSignal('terminate'));
+  return controller.signal;
+}
+
+async function execute(command: Command): Promise<number> {
   switch (command.command) {
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
+    case 'print':
+      process.stdout.write(command.text.endsWith('\n') ? command.text : `${command.text}\n`);
       return 0;
-    case 'version': {
-      const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-      process.stdout.write(`${pkg.version}\n`);
-      return 0;
-    }
     case 'weights':
       try {
         return await weightsCommand(command.weights);
@@ -39,18 +42,33 @@ async function main(argv: string[]): Promise<number> {
       return (await predictCommand(command.predict)).exitCode;
     case 'inspect-data':
       return (await inspectData(command)).exitCode;
-    case 'run': {
-      const controller = new AbortController();
-      let interrupts = 0;
-      process.on('SIGINT', () => {
-        interrupts++;
-        if (interrupts > 1) process.exit(130);
-        process.stderr.write('\ninterrupt: stopping at the next safe point (Ctrl-C again to quit at once)\n');
-        controller.abort();
-      });
-      return (await runExperiment({ file: command.file, flags: command.flags, signal: controller.signal })).exitCode;
-    }
+    case 'report':
+      return reportCommand({ runDir: command.runDir });
+    case 'runs':
+      return runsCommand({ runsDir: command.runsDir, json: command.json, ...(command.name !== undefined ? { name: command.name } : {}) });
+    case 'compare':
+      return compareCommand({ targets: command.targets, runsDir: command.runsDir, json: command.json, ...(command.html !== undefined ? { html: command.html } : {}) });
+    case 'cache':
+      return cacheCommand(command.cache);
+    case 'data-fetch':
+      return dataFetchCommand({ ...command.fetch, signal: interruptSignal() });
+    case 'run':
+      return (await runExperiment({ file: command.file, flags: command.flags, signal: interruptSignal() })).exitCode;
   }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`runner: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  return execute(command);
 }
 
 main(process.argv.slice(2)).then(

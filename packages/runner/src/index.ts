@@ -3,5 +3,5 @@ export { runExperiment, type RunOptions, type RunResult, type StageOutcome, type
 export { inspectData, type InspectOptions } from './inspect-data.js';
 export { buildPlan, type PlannedStage, type InputBinding, type InputSource } from './plan.js';
 export { resolvePlugin, specifierFor, PluginResolveError } from './resolve-plugin.js';
-export { parseArgs, USAGE, UsageError, type Command, type RunFlags } from './cli-args.js';
+export { parseArgs, UsageError, type Command, type RunFlags } from './cli-args.js';
 export { createRunFolder, type RunFolder } from './run-folder.js';

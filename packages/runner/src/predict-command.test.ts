@@ -344,6 +344,6 @@ describe('runner predict arguments', () => {
       ['predict', '--model'],
     ];
     for (const argv of bad) expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError);
-    expect(() => parseArgs(['predict', '--model', 'm', 'a.jpg', '--backend', 'gpu'])).toThrow(/--backend expects one of auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    expect(() => parseArgs(['predict', '--model', 'm', 'a.jpg', '--backend', 'gpu'])).toThrow(/argument 'gpu' is invalid. Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu/);
   });
 });
