@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// node packages/runner/scripts/screenshot-report.mjs <run-folder> <out.png> [width]
+// node packages/runner/scripts/screenshot-report.mjs <run-folder> <out.png> [width] [height]
 // Writes (or refreshes) <run-folder>/report.html, opens it in headless Chromium and saves a
-// full-page screenshot — the README's docs/report.png is made this way. Exit 1 when the page logs
+// screenshot, full-page or the top `height` pixels — the README's docs/report.png is made this way. Exit 1 when the page logs
 // a console error, a request fails or leaves file:/data:, or an image does not load.
 // Needs the built runner (npx nx run runner:build) and Chromium (CHROMIUM_PATH or /usr/bin/chromium).
 
@@ -11,9 +11,9 @@ import path from 'node:path';
 import { openInBrowser } from '../dist/report/browser.js';
 import { writeRunReport } from '../dist/report/write-report.js';
 
-const [runDir, out, width] = process.argv.slice(2);
+const [runDir, out, width, height] = process.argv.slice(2);
 if (!runDir || !out) {
-  process.stderr.write('usage: node packages/runner/scripts/screenshot-report.mjs <run-folder> <out.png> [width]\n');
+  process.stderr.write('usage: node packages/runner/scripts/screenshot-report.mjs <run-folder> <out.png> [width] [height]\n');
   process.exit(2);
 }
 
@@ -24,7 +24,7 @@ if (!existsSync(path.join(runDir, 'summary.json'))) {
 
 const report = await writeRunReport(runDir);
 mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-const check = await openInBrowser(report, { screenshot: path.resolve(out), width: width ? Number(width) : 1280 });
+const check = await openInBrowser(report, { screenshot: path.resolve(out), width: width ? Number(width) : 1280, ...(height ? { height: Number(height) } : {}) });
 process.stdout.write(`report: ${report}\nscreenshot: ${path.resolve(out)}\n`);
 
 const problems = [

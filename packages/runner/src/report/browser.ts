@@ -21,6 +21,8 @@ export interface OpenOptions {
   screenshot?: string;
   /** Viewport width in CSS pixels (default 1280). */
   width?: number;
+  /** Screenshot only the top of the page, this many CSS pixels tall (default: the full page). */
+  height?: number;
 }
 
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
@@ -73,7 +75,10 @@ export async function openInBrowser(file: string, opts: OpenOptions = {}): Promi
     // Decoded before the check and the screenshot: 'load' fires before large data: images are decoded.
     await page.evaluate(`Promise.all(Array.from(document.images).map((img) => img.decode().catch(() => undefined)))`);
     check.images = imagesOf(await page.evaluate(IMAGES_SCRIPT));
-    if (opts.screenshot) await page.screenshot({ path: opts.screenshot as `${string}.png`, fullPage: true, type: 'png' });
+    if (opts.screenshot) {
+      const clip = opts.height ? { x: 0, y: 0, width: opts.width ?? 1280, height: opts.height } : undefined;
+      await page.screenshot({ path: opts.screenshot as `${string}.png`, type: 'png', ...(clip ? { clip, captureBeyondViewport: true } : { fullPage: true }) });
+    }
     return check;
   } finally {
     await browser.close();
