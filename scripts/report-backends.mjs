@@ -17,12 +17,16 @@ const found = (name) => {
 const backends = [
   ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
   ['tensorflow', '@tensorflow/tfjs-node'],
+  // webgpu: installed means usable only with a Vulkan driver and a GPU; `runner doctor` checks the adapter.
+  ['webgpu', '@tensorflow/tfjs-backend-webgpu'],
   ['wasm', '@tensorflow/tfjs-backend-wasm'],
   ['cpu', '@tensorflow/tfjs'],
 ];
 const present = backends.filter(([, pkg]) => found(pkg)).map(([name]) => name);
 const missingNative = backends.slice(0, 2).filter(([name]) => !present.includes(name)).map(([, pkg]) => pkg);
-let line = `neuro-ssl: TensorFlow.js backends available: ${present.join(', ')} (runtime.backend: auto picks ${present[0] ?? 'none'}).`;
+const cpuSide = present.filter((name) => name !== 'webgpu');
+const gpuNote = present.includes('webgpu') ? ', or webgpu before it when a hardware GPU adapter is found (npx runner doctor)' : '';
+let line = `neuro-ssl: TensorFlow.js backends installed: ${present.join(', ')} (runtime.backend: auto picks ${cpuSide[0] ?? 'none'}${gpuNote}).`;
 if (missingNative.length) {
   line += `\nneuro-ssl: optional ${missingNative.join(' and ')} not installed — their install script downloads libtensorflow,` +
     ' which needs network access (and CUDA for -gpu). Everything works without them, slower; see README "TensorFlow backends".';

@@ -11,7 +11,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRng, foldBatchNormReport, getBackbone, loadTensorflow, seededInit } from '@neuro-ssl/core';
+import { createRng } from '@neuro-ssl/core';
+import { foldBatchNormReport, getBackbone, seededInit } from '@neuro-ssl/core/models';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {

@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getBackbone, loadTensorflow } from '@neuro-ssl/core';
+import { getBackbone } from '@neuro-ssl/core/models';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name, fallback) => {

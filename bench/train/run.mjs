@@ -30,22 +30,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  attachHead,
-  buildBackbone,
-  buildHead,
-  createRng,
-  DEFAULT_CHECKPOINT_RULE,
-  featureBatchSource,
-  featureExtractor,
-  fit,
-  initHead,
-  loadTensorflow,
-  missingKernels,
-  seededInit,
-  setTrainable,
-  silentLogger,
-} from '@neuro-ssl/core';
+import { createRng, silentLogger } from '@neuro-ssl/core';
+import { attachHead, buildBackbone, buildHead, DEFAULT_CHECKPOINT_RULE, featureBatchSource, featureExtractor, fit, initHead, setTrainable } from '@neuro-ssl/core/learn';
+import { seededInit } from '@neuro-ssl/core/models';
+import { loadTensorflow, missingKernels } from '@neuro-ssl/core/tf';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');

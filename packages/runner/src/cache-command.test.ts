@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { ArtifactStore, type CacheEntryInfo } from '@neuro-ssl/core';
+import { ArtifactStore, type CacheEntryInfo } from './store/artifact-store.js';
 import { describe, expect, it } from 'vitest';
 import { cacheCommand, entriesToPrune } from './cache-command.js';
 import { formatBytes } from './format.js';

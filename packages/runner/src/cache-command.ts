@@ -2,7 +2,7 @@
 // use is the time a run last produced or reused it (the runner touches the entry's folder).
 
 import path from 'node:path';
-import { ArtifactStore, type CacheEntryInfo } from '@neuro-ssl/core';
+import { ArtifactStore, type CacheEntryInfo } from './store/artifact-store.js';
 import { formatBytes } from './format.js';
 
 export type CacheCommand =

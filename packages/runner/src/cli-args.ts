@@ -6,7 +6,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Command as Program, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { suggest, type BackendRequest } from '@neuro-ssl/core';
+import type { BackendRequest } from '@neuro-ssl/core';
+import { suggest } from '@neuro-ssl/core/config';
 import { BACKEND_CHOICES, type PredictCommand } from './predict-command.js';
 import type { WeightsCommand } from './weights-command.js';
 import type { CacheCommand } from './cache-command.js';
@@ -41,13 +42,14 @@ export type Command =
   | { command: 'compare'; targets: string[]; runsDir: string; html?: string; json: boolean }
   | { command: 'cache'; cache: CacheCommand }
   | { command: 'data-fetch'; fetch: DataFetchArgs }
+  | { command: 'doctor'; json: boolean }
   /** Help or the version was asked for: print `text` on stdout, exit 0. */
   | { command: 'print'; text: string };
 
 export class UsageError extends Error {}
 
 /** The subcommands, for "did you mean" when a word that is no YAML file stands where a command goes. */
-const COMMANDS = ['run', 'inspect-data', 'weights', 'predict', 'report', 'runs', 'compare', 'cache', 'data', 'help'];
+const COMMANDS = ['run', 'inspect-data', 'weights', 'predict', 'report', 'runs', 'compare', 'cache', 'data', 'doctor', 'help'];
 
 const isYaml = (s: string): boolean => /\.ya?ml$/i.test(s);
 
@@ -257,6 +259,12 @@ function buildProgram(found: (c: Command) => void, out: string[], err: string[])
         },
       });
     });
+
+  program
+    .command('doctor')
+    .description('which TensorFlow.js backends are installed, which one auto takes, and the GPU (WebGPU adapter, Vulkan driver)')
+    .option('--json', 'print JSON')
+    .action((o: { json?: boolean }) => found({ command: 'doctor', json: Boolean(o.json) }));
 
   return program;
 }

@@ -5,6 +5,7 @@ import { cacheCommand } from './cache-command.js';
 import { compareCommand } from './compare/compare-command.js';
 import { runsCommand } from './compare/runs-command.js';
 import { dataFetchCommand } from './data-fetch/data-fetch-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { inspectData } from './inspect-data.js';
 import { predictCommand } from './predict-command.js';
 import { reportCommand } from './report/report-command.js';
@@ -52,6 +53,8 @@ async function execute(command: Command): Promise<number> {
       return cacheCommand(command.cache);
     case 'data-fetch':
       return dataFetchCommand({ ...command.fetch, signal: interruptSignal() });
+    case 'doctor':
+      return doctorCommand({ json: command.json });
     case 'run':
       return (await runExperiment({ file: command.file, flags: command.flags, signal: interruptSignal() })).exitCode;
   }

@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadExperiment } from '@neuro-ssl/core';
+import { loadExperiment } from './config/load-experiment.js';
 import { buildPlan, type PlannedStage } from './plan.js';
 
 const experiments = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../experiments');

@@ -2,19 +2,12 @@
 // preprocessing (the reference notebook's first figure), without running any stage.
 
 import path from 'node:path';
-import {
-  ConfigError,
-  DataError,
-  consoleSink,
-  createLogger,
-  createProgressFactory,
-  createRng,
-  formatDatasetSummary,
-  loadExperiment,
-  renderSampleGrid,
-  scanDataset,
-  writeDataReport,
-} from '@neuro-ssl/core';
+import { consoleSink, createLogger, createRng } from '@neuro-ssl/core';
+import { ConfigError } from '@neuro-ssl/core/config';
+import { DataError, formatDatasetSummary, scanDataset, writeDataReport } from '@neuro-ssl/core/data';
+import { renderSampleGrid } from '@neuro-ssl/core/image';
+import { loadExperiment } from './config/load-experiment.js';
+import { createProgressFactory } from './progress/progress-reporter.js';
 import { createRunFolder } from './run-folder.js';
 
 export interface InspectOptions {

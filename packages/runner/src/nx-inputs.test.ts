@@ -51,7 +51,8 @@ describe('Nx test inputs', () => {
     const notInputs = new Set(['node_modules', '.neuro-ssl', 'runs', 'packages', '..']);
     const missing: string[] = [];
     for (const { file, text } of await testSources()) {
-      if (file === fileURLToPath(import.meta.url)) continue; // its own patterns are no reads
+      // Its own patterns, and the import specifiers the boundaries test lints as text, are no reads.
+      if (file === fileURLToPath(import.meta.url) || file.endsWith('boundaries.test.ts')) continue;
       // REPO_ROOT, 'x/…'  |  '../../../x/…' (from packages/<p>/src)  |  '../../../../x' (one folder deeper)
       const refs = [
         ...text.matchAll(/REPO_ROOT, '([^'/]+)/g),

@@ -3,20 +3,15 @@
 // to the dataset or to an earlier stage's output of the same kind. Every problem is reported at once,
 // with its YAML position, before anything runs.
 
-import {
-  ConfigError,
-  deriveSeed,
-  validateWithSchema,
-  type AnyStagePlugin,
-  type ArtifactKind,
-  type ConfigIssue,
-  type ExperimentConfig,
-  type YamlSource,
-} from '@neuro-ssl/core';
+import { deriveSeed, type AnyStagePlugin, type ArtifactKind } from '@neuro-ssl/core';
+import { ConfigError, validateWithSchema, type ConfigIssue } from '@neuro-ssl/core/config';
+import type { ExperimentConfig } from './config/experiment-config.js';
+import type { YamlSource } from './config/yaml-source.js';
 import path from 'node:path';
 import { PluginResolveError, resolvePlugin } from './resolve-plugin.js';
 
-export type InputSource = { type: 'dataset' } | { type: 'stage'; stageId: string; output: string };
+/** Where an input comes from: the dataset scan, the benchmark labels of the pool, or an earlier stage. */
+export type InputSource = { type: 'dataset' } | { type: 'pool-labels' } | { type: 'stage'; stageId: string; output: string };
 
 export interface InputBinding {
   kind: ArtifactKind;
@@ -34,10 +29,12 @@ export interface PlannedStage {
   bindings: Record<string, InputBinding>;
   /** This stage's seed, derived from the experiment seed and the stage id. */
   seed: number;
+  /** Deprecated spellings in its `with:` block that were accepted under their new names. */
+  warnings: ConfigIssue[];
 }
 
 export function describeSource(source: InputSource): string {
-  return source.type === 'dataset' ? 'dataset' : `${source.stageId}.${source.output}`;
+  return source.type === 'stage' ? `${source.stageId}.${source.output}` : source.type === 'dataset' ? 'dataset' : 'data.unlabelled.labelsFile';
 }
 
 export async function buildPlan(config: ExperimentConfig, file: string, source: YamlSource): Promise<PlannedStage[]> {
@@ -61,6 +58,7 @@ export async function buildPlan(config: ExperimentConfig, file: string, source: 
     }
     const validated = validateWithSchema(plugin.configSchema, stage.with, { file, source, basePath: ['stages', index, 'with'] });
     issues.push(...validated.issues);
+    const warnings = validated.warnings;
 
     const bindings: Record<string, InputBinding> = {};
     for (const [inputName, kind] of Object.entries(plugin.inputs)) {
@@ -85,6 +83,7 @@ export async function buildPlan(config: ExperimentConfig, file: string, source: 
       config: validated.value as Record<string, unknown>,
       bindings,
       seed: deriveSeed(config.seed, stage.id),
+      warnings,
     });
   }
   if (issues.length) throw new ConfigError(issues);
@@ -93,6 +92,8 @@ export async function buildPlan(config: ExperimentConfig, file: string, source: 
 
 /** Binds one input; returns an explanation string when it cannot. */
 function bindInput(kind: ArtifactKind, mapped: string | undefined, earlier: PlannedStage[]): InputSource | string {
+  // The benchmark labels come from the experiment's data block alone (empty without a labels file).
+  if (kind === 'PoolLabels' && mapped === undefined) return { type: 'pool-labels' };
   if (mapped === 'dataset' || (mapped === undefined && kind === 'DatasetIndex')) {
     return kind === 'DatasetIndex' ? { type: 'dataset' } : `"dataset" is a DatasetIndex, not a ${kind}`;
   }

@@ -7,31 +7,19 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLASSIFIER_KIND,
-  IMAGENET_NORMALIZATION,
-  attachHead,
-  buildBackbone,
-  createRng,
-  loadPreprocessed,
-  loadTensorflow,
-  saveModelFolder,
-  seededInit,
-  toFloatRGB,
-  writeSyntheticScans,
-  type ClassifierMeta,
-  type ClassifierSpec,
-  type LayersModel,
-  type Tensor,
-  type Tf,
-} from '@neuro-ssl/core';
+import { createRng, type LayersModel, type Tensor, type Tf } from '@neuro-ssl/core';
+import { writeSyntheticScans } from '@neuro-ssl/core/data';
+import { IMAGENET_NORMALIZATION, loadPreprocessed, toFloatRGB } from '@neuro-ssl/core/image';
+import { CLASSIFIER_KIND, attachHead, buildBackbone, saveModelFolder, type ClassifierMeta, type ClassifierSpec } from '@neuro-ssl/core/learn';
+import { seededInit } from '@neuro-ssl/core/models';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
 import { UsageError, parseArgs } from './cli-args.js';
 import { csvField, predictCommand, predictionsCsv, type PredictOptions, type PredictResult } from './predict-command.js';
 import { runExperiment } from './run-experiment.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SPEC: ClassifierSpec = { backbone: 'resnet18', width: 0.125, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
-const PREPROCESS = { normalise: true, clahe: false, crop: 'brain', imageSize: 32 } as const;
+const PREPROCESS = { normalize: true, clahe: false, crop: 'brain', imageSize: 32 } as const;
 const TEMPERATURE = 2;
 const THRESHOLD = 0.4;
 
@@ -344,6 +332,6 @@ describe('runner predict arguments', () => {
       ['predict', '--model'],
     ];
     for (const argv of bad) expect(() => parseArgs(argv), argv.join(' ')).toThrow(UsageError);
-    expect(() => parseArgs(['predict', '--model', 'm', 'a.jpg', '--backend', 'gpu'])).toThrow(/argument 'gpu' is invalid. Allowed choices are auto, tensorflow-gpu, tensorflow, wasm, cpu/);
+    expect(() => parseArgs(['predict', '--model', 'm', 'a.jpg', '--backend', 'gpu'])).toThrow(/argument 'gpu' is invalid. Allowed choices are auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu/);
   });
 });

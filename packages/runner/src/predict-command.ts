@@ -5,30 +5,14 @@
 
 import { existsSync, promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
-import {
-  metrics,
-  BACKEND_PREFERENCE,
-  CODECS,
-  classNames,
-  consoleSink,
-  createGreyImage,
-  createLogger,
-  createProgressFactory,
-  decodeGrey,
-  foldForInference,
-  loadClassifier,
-  loadPreprocessed,
-  loadTensorflow,
-  preprocessGrey,
-  runOnImages,
-  sniffFormat,
-  type BackendRequest,
-  type ClassifierMeta,
-  type ImageBatchItem,
-  type ModelArtifact,
-  type PreprocessConfig,
-  writeFileExclusive,
-} from '@neuro-ssl/core';
+import { CODECS, consoleSink, createLogger, type BackendRequest, type ModelArtifact, type PreprocessConfig } from '@neuro-ssl/core';
+import { sniffFormat } from '@neuro-ssl/core/data';
+import { createGreyImage, decodeGrey, loadPreprocessed, preprocessGrey, type ImageBatchItem } from '@neuro-ssl/core/image';
+import { metrics, classNames, loadClassifier, type ClassifierMeta } from '@neuro-ssl/core/learn';
+import { foldForInference, runOnImages } from '@neuro-ssl/core/models';
+import { BACKEND_PREFERENCE, loadTensorflow } from '@neuro-ssl/core/tf';
+import { writeFileExclusive } from '@neuro-ssl/core/util';
+import { createProgressFactory } from './progress/progress-reporter.js';
 import { timestamp } from './run-folder.js';
 
 export interface PredictCommand {
@@ -188,8 +172,8 @@ async function walkImages(root: string): Promise<string[]> {
 function checkMeta(meta: ClassifierMeta, dir: string): void {
   const problems: string[] = [];
   const pre = meta.preprocess as Partial<PreprocessConfig> | undefined;
-  if (!pre || typeof pre.imageSize !== 'number' || typeof pre.normalise !== 'boolean' || typeof pre.clahe !== 'boolean' || (pre.crop !== 'brain' && pre.crop !== 'none')) {
-    problems.push('preprocess must be { normalise, clahe, crop, imageSize }');
+  if (!pre || typeof pre.imageSize !== 'number' || typeof pre.normalize !== 'boolean' || typeof pre.clahe !== 'boolean' || (pre.crop !== 'brain' && pre.crop !== 'none')) {
+    problems.push('preprocess must be { normalize, clahe, crop, imageSize }');
   }
   const norm = meta.normalization as { mean?: unknown; std?: unknown } | undefined;
   const triple = (v: unknown): boolean => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number');

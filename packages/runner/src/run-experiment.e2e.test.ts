@@ -278,6 +278,25 @@ describe('runner end to end', () => {
     expect(second.out).toContain('stage extract: cache hit');
     expect(second.out).toContain('stage cluster: cache hit');
     expect(second.out).toContain('stage ssl (cached): verdict:');
+
+    // The benchmark labels of the pool reach ssl alone (a PoolLabels input): adding or editing the
+    // labels file re-runs ssl, while extract, cluster and train stay cache hits.
+    const labelsCsv = (u0: string): string => `filename,label\nu0.jpg,${u0}\nu1.jpg,Normal\nu2.jpg,Cancer\nrgba.png,Cancer\n`;
+    await fs.writeFile(path.join(work, 'pool-labels.csv'), labelsCsv('Cancer'));
+    const withLabels = smoke.replace('  unlabelled: { dir: sans_label }', '  unlabelled: { dir: sans_label, labelsFile: pool-labels.csv }');
+    expect(withLabels).not.toBe(smoke);
+    await fs.writeFile(path.join(work, 'smoke.yaml'), withLabels);
+    const planOf = async (): Promise<string> => (await runCli(['smoke.yaml', '--dry-run'])).out;
+    const added = await planOf();
+    for (const stage of ['extract', 'cluster', 'train']) expect(added).toMatch(new RegExp(`${stage}\\s+hit`));
+    expect(added).toMatch(/ssl\s+miss/);
+    const benchmark = await runCli(['smoke.yaml']);
+    expect(benchmark.code, benchmark.out).toBe(0);
+    expect(benchmark.out).toMatch(/benchmark mode: true labels for 4 of \d+ unlabelled images/);
+    await fs.writeFile(path.join(work, 'pool-labels.csv'), labelsCsv('Normal'));
+    const edited = await planOf();
+    for (const stage of ['extract', 'cluster', 'train']) expect(edited).toMatch(new RegExp(`${stage}\\s+hit`));
+    expect(edited).toMatch(/ssl\s+miss/);
   }, 300_000);
 
   it('inspect-data prints the summary and writes the sample grid and data report', async () => {

@@ -5,38 +5,16 @@ import { appendFileSync, promises as fs } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import {
-  ArtifactStore,
-  BackendUnavailableError,
-  MissingWeightsError,
-  CODECS,
-  ConfigError,
-  DataError,
-  consoleSink,
-  filterSink,
-  createLogger,
-  createProgressFactory,
-  createRng,
-  createRunLogSink,
-  loadExperiment,
-  loadTensorflow,
-  scanDataset,
-  sha256Of,
-  stageKey,
-  stringifyResolvedConfig,
-  writeDataReport,
-  writeFileAtomic,
-  writeJsonAtomic,
-  type DataConfig,
-  type DatasetIndex,
-  type ArtifactRef,
-  type ExperimentConfig,
-  type Logger,
-  type StageContext,
-  type StageRecord,
-  type TfHandle,
-  type Metrics,
-} from '@neuro-ssl/core';
+import { CODECS, consoleSink, filterSink, createLogger, createRng, type DatasetIndex, type Logger, type Metrics, type PoolLabels, type StageContext, type TfHandle } from '@neuro-ssl/core';
+import { ConfigError, formatConfigIssue } from '@neuro-ssl/core/config';
+import { DataError, scanDataset, writeDataReport } from '@neuro-ssl/core/data';
+import { MissingWeightsError } from '@neuro-ssl/core/models';
+import { BackendUnavailableError, loadTensorflow } from '@neuro-ssl/core/tf';
+import { writeFileAtomic, writeJsonAtomic } from '@neuro-ssl/core/util';
+import type { ExperimentConfig } from './config/experiment-config.js';
+import { loadExperiment, stringifyResolvedConfig } from './config/load-experiment.js';
+import { createProgressFactory, createRunLogSink } from './progress/progress-reporter.js';
+import { ArtifactStore, stageKey, type ArtifactRef, type StageRecord } from './store/artifact-store.js';
 import { pluginCodeHash } from './code-hash.js';
 import { collectProvenance } from './provenance.js';
 import { REPORT_FILE, writeRunReport } from './report/write-report.js';
@@ -93,10 +71,13 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
 
   let config: ExperimentConfig;
   let plan: PlannedStage[];
+  let poolLabels: PoolLabels;
   try {
     const loaded = await loadExperiment(file);
     config = loaded.config;
+    poolLabels = loaded.poolLabels;
     plan = await buildPlan(config, file, loaded.source);
+    for (const warning of [...loaded.warnings, ...plan.flatMap((s) => s.warnings)]) consoleOnly.warn(formatConfigIssue(warning));
     checkStageFlags(flags, plan);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -110,7 +91,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const stale = await store.cleanStaleTemp();
   if (stale) consoleOnly.info(`cache: removed ${stale} unfinished write(s) left by an interrupted run`);
 
-  if (flags.dryRun) return dryRun(config, plan, store, flags, consoleOnly, path.dirname(file), options.signal);
+  if (flags.dryRun) return dryRun(config, plan, poolLabels, store, flags, consoleOnly, path.dirname(file), options.signal);
 
   const folder = await createRunFolder(config.runtime.runsDir, config.name);
   const runLog = createRunLogSink(folder.logFile);
@@ -173,6 +154,7 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     throw err;
   }
   artifacts.dataset = datasetRef;
+  const sources: InputSources = { dataset: datasetRef, poolLabels: await storeSource(store, 'pool-labels', 'PoolLabels', poolLabels) };
 
   const records = new Map<string, StageRecord>();
   const select = stageSelection(flags, plan);
@@ -184,8 +166,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
       outcome.status = 'skipped';
       continue;
     }
-    const inputRefs = resolveInputRefs(stage, datasetRef, records);
-    const key = await keyFor(stage, inputRefs, path.dirname(file), config.data);
+    const inputRefs = resolveInputRefs(stage, sources, records);
+    const key = await keyFor(stage, inputRefs, path.dirname(file));
     outcome.key = key;
     const forced = select.forced(i);
     const cached = await store.lookup(key);
@@ -239,10 +221,8 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         logger: stageLogger,
         progress: (o) => progress({ ...o, label: `${stage.id}: ${o.label}` }),
         tf: tfOnce,
-        data: config.data,
         runtime: config.runtime,
         experimentDir: path.dirname(file),
-        runDir: folder.dir,
         workDir,
         checkpointDir,
         signal,
@@ -309,15 +289,16 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   return finish(0, 'ok');
 }
 
-/** The cache key: plugin identity and code, resolved config, input hashes, seed, and the plugin's own fingerprint. */
-async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef>, experimentDir: string, data: DataConfig): Promise<string> {
+/**
+ * The cache key: plugin identity and code, resolved config, input hashes, seed, and the plugin's own
+ * fingerprint. Stages read nothing but their declared inputs, so nothing else decides their outputs.
+ */
+async function keyFor(stage: PlannedStage, inputRefs: Record<string, ArtifactRef>, experimentDir: string): Promise<string> {
   const fingerprint = stage.plugin.fingerprint ? await (stage.plugin.fingerprint as (c: unknown, e: { experimentDir: string }) => Promise<unknown>)(stage.config, { experimentDir }) : null;
   return stageKey({
     plugin: stage.plugin.name,
     version: stage.plugin.version,
     config: stage.config,
-    // Stages read ctx.data too (preprocessing, the benchmark labels file): it is part of what decides their outputs.
-    data: { ...data, labelsFileSha256: data.unlabelled?.labelsFile ? await sha256Of(data.unlabelled.labelsFile) : null },
     inputs: Object.fromEntries(Object.entries(inputRefs).map(([n, r]) => [n, r.hash])),
     seed: stage.seed,
     code: await pluginCodeHash(stage.resolvedFrom),
@@ -358,18 +339,34 @@ function memoTf(config: ExperimentConfig, logger: Logger): (() => Promise<TfHand
   return Object.assign(load, { used: () => used });
 }
 
-function resolveInputRefs(stage: PlannedStage, dataset: ArtifactRef, records: Map<string, StageRecord>): Record<string, ArtifactRef> {
+/** The artifacts that come from the experiment itself rather than from a stage. */
+interface InputSources {
+  dataset: ArtifactRef;
+  poolLabels: ArtifactRef;
+}
+
+function resolveInputRefs(stage: PlannedStage, sources: InputSources, records: Map<string, StageRecord>): Record<string, ArtifactRef> {
   const refs: Record<string, ArtifactRef> = {};
   for (const [name, binding] of Object.entries(stage.bindings)) {
-    if (binding.source.type === 'dataset') {
-      refs[name] = dataset;
+    const { source } = binding;
+    if (source.type === 'dataset' || source.type === 'pool-labels') {
+      refs[name] = source.type === 'dataset' ? sources.dataset : sources.poolLabels;
       continue;
     }
-    const ref = records.get(binding.source.stageId)?.outputs[binding.source.output];
-    if (!ref) throw new Error(`internal: input ${name} of ${stage.id} (${describeSource(binding.source)}) is not available`);
+    const ref = records.get(source.stageId)?.outputs[source.output];
+    if (!ref) throw new Error(`internal: input ${name} of ${stage.id} (${describeSource(source)}) is not available`);
     refs[name] = ref;
   }
   return refs;
+}
+
+/** Stores an artifact that comes from the experiment itself under a key made of its content. */
+async function storeSource<K extends 'PoolLabels'>(store: ArtifactStore, prefix: string, kind: K, value: unknown): Promise<ArtifactRef> {
+  const key = `${prefix}-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32)}`;
+  const hit = await store.lookup(key);
+  if (hit) await store.markUsed(key);
+  const record = hit ?? (await store.commit(key, { stageId: prefix, plugin: `@neuro-ssl/runner:${prefix}`, version: '1', durationMs: 0 }, { value: { kind, value } }));
+  return record.outputs.value as ArtifactRef;
 }
 
 function checkOutputs(stage: PlannedStage, produced: Record<string, unknown>): Record<string, { kind: (typeof stage.plugin.outputs)[string]; value: unknown }> {
@@ -470,15 +467,17 @@ function resolvedYaml(config: ExperimentConfig, plan: PlannedStage[]): string {
 async function dryRun(
   config: ExperimentConfig,
   plan: PlannedStage[],
+  poolLabels: PoolLabels,
   store: ArtifactStore,
   flags: RunFlags,
   logger: Logger,
   experimentDir: string,
   signal?: AbortSignal,
 ): Promise<RunResult> {
-  let datasetRef: ArtifactRef;
+  let sources: InputSources;
   try {
-    ({ ref: datasetRef } = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal));
+    const { ref } = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal);
+    sources = { dataset: ref, poolLabels: await storeSource(store, 'pool-labels', 'PoolLabels', poolLabels) };
   } catch (err) {
     if (err instanceof DataError) {
       logger.error(`invalid data: ${err.message}\n  ${err.issues.join('\n  ')}`);
@@ -506,7 +505,7 @@ async function dryRun(
       unknown.add(stage.id);
     }
     else {
-      const key = await keyFor(stage, resolveInputRefs(stage, datasetRef, records), experimentDir, config.data);
+      const key = await keyFor(stage, resolveInputRefs(stage, sources, records), experimentDir);
       const cached = await store.lookup(key);
       const forced = select.forced(i);
       if (cached) records.set(stage.id, cached);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sha256Of } from '@neuro-ssl/core';
+import { sha256Of } from '@neuro-ssl/core/models';
 import { weightsCommand } from './weights-command.js';
 
 const SHARED = path.resolve(__dirname, '../../../../shared/weights/mobilenet_v2_0.35_224_imagenet');

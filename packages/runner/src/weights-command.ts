@@ -3,20 +3,10 @@
 
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import {
-  consoleSink,
-  createLogger,
-  createProgressFactory,
-  getBackbone,
-  imagenetPath,
-  listBackbones,
-  loadTensorflow,
-  loadWeightSource,
-  resolveWeights,
-  sha256Of,
-  weightsCacheDir,
-  type BackboneDefinition,
-} from '@neuro-ssl/core';
+import { consoleSink, createLogger } from '@neuro-ssl/core';
+import { getBackbone, imagenetPath, listBackbones, loadWeightSource, resolveWeights, sha256Of, weightsCacheDir, type BackboneDefinition } from '@neuro-ssl/core/models';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
+import { createProgressFactory } from './progress/progress-reporter.js';
 
 export type WeightsCommand =
   | { action: 'list' }

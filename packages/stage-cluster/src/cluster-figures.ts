@@ -1,7 +1,8 @@
 // Per reducer: one scatter coloured by true class (unlabelled in grey) and one per clusterer coloured
 // by cluster (noise in grey), on the first two coordinates, in SVG and PNG.
 
-import { renderScatter, type ClusterReport, type Embedding, type FigureFile } from '@neuro-ssl/core';
+import type { ClusterReport, Embedding, FigureFile } from '@neuro-ssl/core';
+import { renderScatter } from '@neuro-ssl/core/plots';
 
 function axisName(e: Embedding, j: number): string {
   const ratio = e.explainedVarianceRatio?.[j];

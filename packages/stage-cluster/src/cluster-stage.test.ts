@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createTestContext, validateWithSchema, type FeatureTable } from '@neuro-ssl/core';
+import { createTestContext, type FeatureTable } from '@neuro-ssl/core';
+import { validateWithSchema } from '@neuro-ssl/core/config';
 import { gaussianMixture } from './__fixtures__/gaussian-mixture.js';
 import { clusterConfigSchema, reducerOrder, type ClusterConfig } from './cluster-config.js';
 import { clusterStage } from './cluster-stage.js';

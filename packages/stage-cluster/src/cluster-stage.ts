@@ -1,7 +1,7 @@
 // The cluster stage: FeatureTable → ClusterReport + figures. Does the backbone separate the classes
 // without labels? Every reducer × clusterer pair, scored against the labels of the labelled images.
 
-import { defineStage, type ClusterReport, type ClusterResult, type Embedding } from '@neuro-ssl/core';
+import { defineStage, type ClusterReport, type ClusterResult, type Embedding, type FeatureTable } from '@neuro-ssl/core';
 import { clusterConfigSchema, reducerOrder, type ClusterConfig } from './cluster-config.js';
 import { clusterFigures } from './cluster-figures.js';
 import { getClusterer } from './clusterers/registry.js';
@@ -87,10 +87,21 @@ export const clusterStage = defineStage({
       results,
       meta: { features: features.meta, standardize: config.standardize },
     };
-    const classNames = new Map(Object.entries(ctx.data.labelled.classes).map(([name, label]) => [label, name]));
+    const classNames = classNamesOf(features);
     return { report, figures: { files: await clusterFigures(report, classNames) } };
   },
 });
+
+/** Label → class name, from the names extract stores with the features (`class <label>` where absent). */
+function classNamesOf(features: FeatureTable): Map<number, string> {
+  const names = new Map<number, string>();
+  const classes = features.meta.classes;
+  if (typeof classes === 'object' && classes !== null) {
+    for (const [name, label] of Object.entries(classes as Record<string, unknown>)) if (typeof label === 'number') names.set(label, name);
+  }
+  for (const label of new Set(features.labels)) if (label >= 0 && !names.has(label)) names.set(label, `class ${label}`);
+  return names;
+}
 
 function emptyReport(): ClusterReport {
   return { ids: [], paths: [], splits: [], labels: [], embeddings: [], results: [], meta: { interrupted: true } };

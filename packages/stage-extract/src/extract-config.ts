@@ -1,8 +1,9 @@
 // The `with:` block of the extract stage: the shared backbone block (core) plus a batch size.
 
-import { backboneConfigProperties, type BackboneConfig, type JsonSchema } from '@neuro-ssl/core';
+import type { JsonSchema } from '@neuro-ssl/core';
+import { backboneConfigProperties, type BackboneConfig } from '@neuro-ssl/core/models';
 
-export type { NormalizationChoice } from '@neuro-ssl/core';
+export type { NormalizationChoice } from '@neuro-ssl/core/models';
 
 export interface ExtractConfig extends BackboneConfig {
   /** Default: runtime.batchSize. */

@@ -3,20 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MissingWeightsError,
-  createRng,
-  createTestContext,
-  getBackbone,
-  loadTensorflow,
-  silentLogger,
-  scanDataset,
-  toFloatRGB,
-  loadPreprocessed,
-  type DataConfig,
-  type DatasetIndex,
-  type FeatureTable,
-} from '@neuro-ssl/core';
+import { createRng, createTestContext, silentLogger, type DatasetIndex, type FeatureTable } from '@neuro-ssl/core';
+import { scanDataset, type DataConfig } from '@neuro-ssl/core/data';
+import { toFloatRGB, loadPreprocessed } from '@neuro-ssl/core/image';
+import { MissingWeightsError, getBackbone } from '@neuro-ssl/core/models';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
 import { extractStage } from './extract-stage.js';
 import type { ExtractConfig } from './extract-config.js';
 
@@ -32,7 +23,7 @@ async function head(size: number, shade: number, blob: boolean): Promise<Buffer>
 }
 
 const run = (config: Partial<ExtractConfig>, lines: string[] = []): Promise<{ features: FeatureTable }> =>
-  extractStage.run(createTestContext({ data, experimentDir: dir, lines }), { weights: 'none', normalization: 'weights', backbone: 'resnet18', ...config } as ExtractConfig, {
+  extractStage.run(createTestContext({ experimentDir: dir, lines }), { weights: 'none', normalization: 'weights', backbone: 'resnet18', ...config } as ExtractConfig, {
     dataset,
   });
 
@@ -47,7 +38,7 @@ beforeAll(async () => {
     labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
     onBadFile: 'skip',
     duplicates: { threshold: 0 },
-    preprocess: { normalise: true, clahe: false, crop: 'brain', imageSize: 32 },
+    preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 32 },
   };
   dataset = await scanDataset(data, { logger: silentLogger });
 }, 60_000);
@@ -73,6 +64,8 @@ describe('extract stage', () => {
     expect(lines.join('\n')).toMatch(/warn .*weights: none.*no ImageNet knowledge/);
     expect(lines.join('\n')).toMatch(/debug BatchNorm folding: 20 BatchNormalization layer\(s\) of resnet18 merged/);
     expect(features.meta).toMatchObject({ backbone: 'resnet18', width: 0.125, imageSize: 32, backend: 'cpu', normalization: 'imagenet' });
+    // What consumers need travels with the features: the dataset's preprocessing and class names.
+    expect(features.meta).toMatchObject({ preprocess: { ...dataset.preprocess, imageSize: 32 }, classes: { Cancer: 1, Normal: 0 } });
   }, 60_000);
 
   it('weights from a path: the features are exactly those of the loaded model', async () => {
@@ -135,7 +128,7 @@ describe('extract stage', () => {
   it('weights: none is seeded: same seed, same features; another seed, other features', async () => {
     const cfg = { backbone: 'efficientnet_b0', width: 0.25, imageSize: 32, weights: 'none', normalization: 'weights' } as ExtractConfig;
     const withSeed = async (seed: number): Promise<Float32Array> => {
-      const ctx = { ...createTestContext({ data, experimentDir: dir }), seed, rng: createRng(seed) };
+      const ctx = { ...createTestContext({ experimentDir: dir }), seed, rng: createRng(seed) };
       return (await extractStage.run(ctx, cfg, { dataset })).features.values;
     };
     const a = await withSeed(5);

@@ -1,16 +1,7 @@
 // The extract stage: DatasetIndex → FeatureTable (one row per readable image, labelled and unlabelled).
 
-import {
-  defineStage,
-  foldForInference,
-  resolveBackboneConfig,
-  resolveWeights,
-  runOnImages,
-  seededInit,
-  weightsFingerprint,
-  type FeatureTable,
-  type LayersModel,
-} from '@neuro-ssl/core';
+import { defineStage, type FeatureTable, type LayersModel } from '@neuro-ssl/core';
+import { foldForInference, resolveBackboneConfig, resolveWeights, runOnImages, seededInit, weightsFingerprint, weightsProblems } from '@neuro-ssl/core/models';
 import { extractConfigSchema, type ExtractConfig } from './extract-config.js';
 
 export const extractStage = defineStage({
@@ -23,9 +14,11 @@ export const extractStage = defineStage({
 
   // The weight file's content, not just its path, decides the features: put it in the cache key.
   fingerprint: (config: ExtractConfig, env) => weightsFingerprint(config, env.experimentDir),
+  // A weights path that is not there fails --dry-run and the run before any stage starts.
+  check: (config: ExtractConfig, env) => weightsProblems(config, env.experimentDir),
 
   async run(ctx, config: ExtractConfig, { dataset }) {
-    const { definition, width, imageSize, normalization } = resolveBackboneConfig(config, ctx.data.preprocess.imageSize, ctx.logger);
+    const { definition, width, imageSize, normalization } = resolveBackboneConfig(config, dataset.preprocess.imageSize, ctx.logger);
     const { tf, backend } = await ctx.tf();
     const weights = await resolveWeights(definition, config.weights, { baseDir: ctx.experimentDir, logger: ctx.logger, progress: ctx.progress });
     const baseline = tf.memory().numTensors;
@@ -47,7 +40,7 @@ export const extractStage = defineStage({
       const bar = ctx.progress({ label: 'extract', total: dataset.images.length, unit: 'img' });
       const started = Date.now();
       const values = await runOnImages(tf, model, dataset.images, {
-        preprocess: { ...ctx.data.preprocess, imageSize },
+        preprocess: { ...dataset.preprocess, imageSize },
         normalization,
         batchSize: config.batchSize ?? ctx.runtime.batchSize,
         concurrency: ctx.runtime.concurrency,
@@ -75,7 +68,9 @@ export const extractStage = defineStage({
           normalization: normalization.name,
           weights: weights.identity,
           backend,
-          preprocess: { ...ctx.data.preprocess, imageSize },
+          preprocess: { ...dataset.preprocess, imageSize },
+          // Class names travel with the features: a consumer (the cluster stage's legends) needs no other input.
+          classes: { ...dataset.classes },
         },
       };
       return { features };

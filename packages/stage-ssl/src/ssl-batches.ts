@@ -3,7 +3,8 @@
 // between labelled and pseudo-labelled rows. Both plug into core's training sources as a BatchPlan,
 // so they work on image batches and on cached probe features alike.
 
-import type { BatchPlan, Rng, TrainBatch } from '@neuro-ssl/core';
+import type { Rng } from '@neuro-ssl/core';
+import type { BatchPlan, TrainBatch } from '@neuro-ssl/core/learn';
 import { sampleBeta } from './beta-sample.js';
 
 export interface SslBatchOptions {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateWithSchema } from '@neuro-ssl/core';
+import { validateWithSchema } from '@neuro-ssl/core/config';
+import { TRAINING_OPTION_NAMES, resolveTrainingOptions, trainingOptionsSchema } from '@neuro-ssl/core/learn';
 import { configProblems, sslConfigSchema, type SslConfig } from './ssl-config.js';
 
 const validate = (raw: unknown) => validateWithSchema<SslConfig>(sslConfigSchema(), raw, { file: 'x.yaml' });
@@ -24,9 +25,10 @@ describe('ssl config', () => {
       softLabels: false,
       patience: 3,
       maxEce: 0.6,
-      checkpoint: { rule: 'notebook', keepFBeta: 0.9 },
-      decisionThreshold: 0.5,
+      checkpoint: { rule: 'prAucOrFBeta', keepFBeta: 0.9 },
+      threshold: 0.5,
     });
+    expect(value).not.toHaveProperty('decisionThreshold');
     expect(value.mixup).toBeUndefined();
     expect(validate({ mixup: {} }).value.mixup).toEqual({ alpha: 0.4 });
   });
@@ -44,6 +46,28 @@ describe('ssl config', () => {
     const config = validate({ minLabelledPerBatch: 8 }).value;
     expect(configProblems(config, 8)).toEqual(['with.minLabelledPerBatch (8) must be smaller than the batch size (8), or no pseudo-label would fit in a batch']);
     expect(configProblems(config, 16)).toEqual([]);
+  });
+
+  it('shares its training options with train: core’s fragment, one `threshold` (the final decision threshold)', () => {
+    const properties = sslConfigSchema().properties as Record<string, Record<string, unknown>>;
+    const shared = trainingOptionsSchema({ defaults: { epochs: 10, learningRate: 5e-5, augment: 'strong', views: 4 } });
+    for (const name of TRAINING_OPTION_NAMES) expect(Object.keys(properties[name]!), name).toEqual(Object.keys(shared[name]!));
+    expect(properties.decisionThreshold).toMatchObject({ 'x-renamedTo': 'threshold', deprecated: true });
+    // The resolver reads the old name too (a config that did not go through the validator).
+    const config = validate({}).value;
+    expect(resolveTrainingOptions({ ...config, decisionThreshold: 'fbeta' }, { batchSize: 8 }).calibration.threshold).toEqual({ rule: 'fbeta' });
+  });
+
+  // Needs the YAML validator's rewrite of x-renamedTo / x-deprecatedValues (core config/deprecations.ts).
+  it('reads the old spellings decisionThreshold and checkpoint rule notebook, with a warning naming the new one', () => {
+    const { value, issues, warnings } = validate({ decisionThreshold: 'fbeta', checkpoint: { rule: 'notebook' } });
+    expect(issues).toEqual([]);
+    expect(value.threshold).toBe('fbeta');
+    expect(value).not.toHaveProperty('decisionThreshold');
+    expect(value.checkpoint).toEqual({ rule: 'prAucOrFBeta' });
+    const text = warnings.map((w) => `${w.path}: ${w.message}`).join('\n');
+    expect(text).toMatch(/^decisionThreshold: .*"threshold"/m);
+    expect(text).toMatch(/^checkpoint\.rule: .*notebook.*prAucOrFBeta/m);
   });
 
   it('is documented: the README’s ssl section names every option', () => {

@@ -1,8 +1,9 @@
-// The `with:` block of the self-training stage. Defaults are the notebook's loop (11 rounds, threshold
+// The `with:` block of the self-training stage. Defaults are the notebook's loop (11 rounds, pseudo-label threshold
 // 0.70 → 0.95, 10 epochs per round at Adam 5e-5 from the best state, strong augmentation); every
 // guard against confirmation bias is a switch, off unless named here as on.
 
-import type { CheckpointRule, JsonSchema, TrainMode } from '@neuro-ssl/core';
+import type { JsonSchema } from '@neuro-ssl/core';
+import { trainingOptionsSchema, type DeprecatedTrainingOptions, type TrainMode, type TrainingOptions } from '@neuro-ssl/core/learn';
 
 export type ScheduleType = 'linear' | 'linear-reverse' | 'percentile';
 
@@ -16,36 +17,27 @@ export interface ScheduleConfig {
 
 export type BalanceMode = 'none' | 'rarer' | 'prior';
 
-export interface SslConfig {
+/**
+ * The self-training stage's options: core's shared training options (per round: epochs, learning
+ * rate, loss, augmentation, checkpoint rule; for the final model: threshold, temperature; eceBins,
+ * bootstrap) and its own below. `decisionThreshold` is the old name of `threshold`.
+ */
+export interface SslConfig extends TrainingOptions, DeprecatedTrainingOptions {
   /** `model`: the input model's own mode. */
   mode: 'model' | TrainMode;
   /** As written: `from`/`to` may be missing (see resolveSchedule). */
   schedule: Partial<ScheduleConfig> & { type: ScheduleType; rounds: number };
-  epochs: number;
-  learningRate: number;
   restart: 'cold' | 'continue';
-  augment: 'strong' | 'weak' | 'none';
   poolAugment: 'none' | 'weak';
   calibratedSelection: boolean;
   balance: BalanceMode;
   minLabelledPerBatch: number;
   mixup?: { alpha: number };
   softLabels: boolean;
+  /** Rounds in a row without improvement before stopping. */
   patience: number;
   maxEce: number;
-  checkpoint: { rule: 'notebook'; keepFBeta?: number } | { rule: 'metric'; metric: Extract<CheckpointRule, { rule: 'metric' }>['metric'] };
-  /** Default: runtime.batchSize. */
-  batchSize?: number;
-  posWeight: number;
-  labelSmoothing: number;
-  weightDecay: number;
-  views: number;
   poolViews: number;
-  /** The final model's decision threshold: a probability, or `fbeta`. */
-  decisionThreshold: number | 'fbeta';
-  temperature: boolean;
-  eceBins: number;
-  bootstrap: number;
 }
 
 /** `from`/`to` when the YAML leaves them out: the notebook's thresholds, or 10% → 50% of the pool. */
@@ -54,8 +46,6 @@ export const SCHEDULE_DEFAULTS: Record<ScheduleType, { from: number; to: number 
   'linear-reverse': { from: 0.7, to: 0.95 },
   percentile: { from: 10, to: 50 },
 };
-
-const METRICS = ['fBeta', 'prAuc', 'rocAuc', 'accuracy', 'loss', 'ece', 'brier'];
 
 const bound = (description: string): JsonSchema => ({ type: 'number', description });
 
@@ -91,14 +81,27 @@ export function sslConfigSchema(): JsonSchema {
           },
         ],
       },
-      epochs: { type: 'integer', minimum: 1, maximum: 1000, default: 10, description: 'Training epochs per round (the round keeps its best epoch).' },
-      learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 5e-5, description: 'Adam learning rate of a round (`restart: continue`: of the first round).' },
+      ...trainingOptionsSchema({
+        defaults: { epochs: 10, learningRate: 5e-5, augment: 'strong', views: 4 },
+        descriptions: {
+          epochs: 'Training epochs per round (the round keeps its best epoch).',
+          learningRate: 'Adam learning rate of a round (`restart: continue`: of the first round).',
+          augment: 'Augmentation of the training images of a round (probe mode trains on cached weak views instead).',
+          views: 'Probe mode: weakly augmented views cached per labelled training image.',
+          checkpoint:
+            'When a round (and an epoch inside it) counts as an improvement: `{rule: prAucOrFBeta, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best; formerly `rule: notebook`) or `{rule: metric, metric: prAuc}`. A round that does not improve is rolled back.',
+          threshold:
+            'The final model’s decision threshold on the calibrated probability: a number, or `fbeta` (the one maximising F-beta on validation). The baseline is re-scored with the same rule. (Which pool images become pseudo-labels is `schedule`.) Formerly `decisionThreshold`.',
+          temperature: 'Refit temperature scaling on the validation logits after every round (and for the baseline).',
+          bootstrap: 'Paired bootstrap resamples of the validation images for the verdict’s 95% intervals.',
+        },
+        deprecated: ['decisionThreshold'],
+      }),
       restart: {
         enum: ['cold', 'continue'],
         default: 'cold',
         description: '`cold`: every round starts from the best weights so far with a new Adam at `learningRate`; `continue`: the same Adam carries on, its learning rate divided by 10 each round.',
       },
-      augment: { enum: ['strong', 'weak', 'none'], default: 'strong', description: 'Augmentation of the training images of a round (probe mode trains on cached weak views instead).' },
       poolAugment: { enum: ['none', 'weak'], default: 'none', description: 'Augmentation of the unlabelled images when predicting their pseudo-labels.' },
       calibratedSelection: {
         type: 'boolean',
@@ -132,25 +135,6 @@ export function sslConfigSchema(): JsonSchema {
         default: 0.6,
         description: 'Stop (and roll the round back) when the round’s validation ECE before temperature scaling reaches this: the model has become confidently wrong.',
       },
-      checkpoint: {
-        default: { rule: 'notebook', keepFBeta: 0.9 },
-        description:
-          'When a round (and an epoch inside it) counts as an improvement: `{rule: notebook, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best) or `{rule: metric, metric: prAuc}`. A round that does not improve is rolled back.',
-        oneOf: [
-          {
-            type: 'object',
-            additionalProperties: false,
-            required: ['rule'],
-            properties: { rule: { const: 'notebook' }, keepFBeta: { type: 'number', minimum: 0, maximum: 1, default: 0.9 } },
-          },
-          { type: 'object', additionalProperties: false, required: ['rule', 'metric'], properties: { rule: { const: 'metric' }, metric: { enum: METRICS } } },
-        ],
-      },
-      batchSize: { type: 'integer', minimum: 2, maximum: 1024, description: 'Training batch size; default runtime.batchSize.' },
-      posWeight: { type: 'number', exclusiveMinimum: 0, maximum: 100, default: 3, description: "Weight of the positive (tumour) term of the BCE loss (torch's pos_weight)." },
-      labelSmoothing: { type: 'number', minimum: 0, maximum: 0.5, default: 0, description: 'Targets y become y(1-ε) + ε/2.' },
-      weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 0, description: "L2 penalty added to the gradient (torch Adam's weight_decay)." },
-      views: { type: 'integer', minimum: 1, maximum: 64, default: 4, description: 'Probe mode: weakly augmented views cached per labelled training image.' },
       poolViews: {
         type: 'integer',
         minimum: 0,
@@ -158,14 +142,6 @@ export function sslConfigSchema(): JsonSchema {
         default: 0,
         description: 'Probe mode: weakly augmented views cached per pseudo-labelled image; 0 trains on its clean features (computed for scoring anyway), which keeps a run to one backbone pass over the pool.',
       },
-      decisionThreshold: {
-        default: 0.5,
-        description: 'The final model’s decision threshold on the calibrated probability: a number, or `fbeta` (the one maximising F-beta on validation). The baseline is re-scored with the same rule.',
-        oneOf: [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { const: 'fbeta' }],
-      },
-      temperature: { type: 'boolean', default: true, description: 'Refit temperature scaling on the validation logits after every round (and for the baseline).' },
-      eceBins: { type: 'integer', minimum: 2, maximum: 100, default: 15, description: 'Equal-width bins of the expected calibration error.' },
-      bootstrap: { type: 'integer', minimum: 100, maximum: 100000, default: 1000, description: 'Paired bootstrap resamples of the validation images for the verdict’s 95% intervals.' },
     },
   };
 }
@@ -174,10 +150,6 @@ export function sslConfigSchema(): JsonSchema {
 export function resolveSchedule(schedule: SslConfig['schedule']): ScheduleConfig {
   const d = SCHEDULE_DEFAULTS[schedule.type];
   return { type: schedule.type, rounds: schedule.rounds, from: schedule.from ?? d.from, to: schedule.to ?? d.to };
-}
-
-export function checkpointRuleOf(config: SslConfig): CheckpointRule {
-  return config.checkpoint.rule === 'notebook' ? { rule: 'notebook', keepFBeta: config.checkpoint.keepFBeta ?? 0.9 } : config.checkpoint;
 }
 
 /** What the schema cannot see (the batch size may come from runtime): each problem names its field. */

@@ -2,10 +2,11 @@
 // that round's thresholds (the notebook's plot_confidence), validation metrics per round (round 0 =
 // the supervised baseline), and the pseudo-labels per class per round.
 
-import { renderGroupedBars, renderHistogram, renderLineChart, type Figure, type FigureFile, type RenderedPlot } from '@neuro-ssl/core';
+import type { Figure, FigureFile } from '@neuro-ssl/core';
+import { renderGroupedBars, renderHistogram, renderLineChart, type RenderedPlot } from '@neuro-ssl/core/plots';
 import type { PseudoLabelBenchmark } from './benchmark.js';
 import type { LoopState, RoundRecord, StopReason } from './ssl-loop.js';
-import { describeRule } from './threshold-schedule.js';
+import { describeRoundRule } from './threshold-schedule.js';
 
 /** Short enough for a subtitle (the full reason is in the log). */
 const STOP_LABELS: Record<StopReason, string> = {
@@ -50,7 +51,7 @@ export async function renderSslFigures(input: SslFigureInput): Promise<Figure> {
       bins: 40,
       domain: [0, 1],
       series: rounds.map((r) => ({
-        name: `round ${r.round} (${describeRule(r.rule)}): ${r.picks.length} selected, ${outcome(r)}`,
+        name: `round ${r.round} (${describeRoundRule(r.rule)}): ${r.picks.length} selected, ${outcome(r)}`,
         values: r.poolProbabilities,
         rules: [
           { x: 1 - r.cutoff, label: (1 - r.cutoff).toFixed(3) },

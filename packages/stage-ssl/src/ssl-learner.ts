@@ -6,36 +6,10 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import {
-  buildHead,
-  copyHeadWeights,
-  restoreOptimizer,
-  restoreWeights,
-  runOnImages,
-  saveModelFolder,
-  setTrainable,
-  trainClassifier,
-  type BatchPlan,
-  type CheckpointRule,
-  type ClassifierSpec,
-  type EpochRecord,
-  type EvaluationOptions,
-  type ImageBatchItem,
-  type LayersModel,
-  type Logger,
-  type Normalization,
-  type PreprocessConfig,
-  type ProbeFeatureCache,
-  type ProgressFactory,
-  type Rng,
-  type Tensor,
-  type Tf,
-  type TrainItem,
-  type TrainMode,
-  type TrainSettings,
-  type TrainedClassifier,
-  type ValidationItem,
-} from '@neuro-ssl/core';
+import type { LayersModel, Logger, PreprocessConfig, ProgressFactory, Rng, Tensor, Tf } from '@neuro-ssl/core';
+import type { ImageBatchItem, Normalization } from '@neuro-ssl/core/image';
+import { buildHead, copyHeadWeights, restoreOptimizer, restoreWeights, saveModelFolder, setTrainable, trainClassifier, type BatchPlan, type CheckpointRule, type ClassifierSpec, type EpochRecord, type EvaluationOptions, type ProbeFeatureCache, type TrainItem, type TrainMode, type TrainSettings, type TrainedClassifier, type ValidationItem } from '@neuro-ssl/core/learn';
+import { runOnImages } from '@neuro-ssl/core/models';
 import type { Learner, LoopState, TrainedRound } from './ssl-loop.js';
 
 const STATE_FILE = 'ssl-state.json';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHECKPOINT_RULE, silentLogger, type TrainItem } from '@neuro-ssl/core';
+import { silentLogger } from '@neuro-ssl/core';
+import { DEFAULT_CHECKPOINT_RULE, type TrainItem } from '@neuro-ssl/core/learn';
 import { runSslLoop, type Learner, type LoopOptions, type LoopState, type TrainedRound } from './ssl-loop.js';
 import { scheduleRules } from './threshold-schedule.js';
 

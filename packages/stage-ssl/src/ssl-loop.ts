@@ -4,20 +4,10 @@
 // checkpoint rule — else it rolls back. It stops on patience, on a validation ECE that says the model
 // has become confidently wrong, or when no image passes the threshold. The model work is a Learner.
 
-import {
-  metrics,
-  bceWithLogitsValue,
-  calibrate,
-  improves,
-  type BinaryEvaluation,
-  type CheckpointRule,
-  type EpochRecord,
-  type Logger,
-  type ThresholdRule,
-  type TrainItem,
-} from '@neuro-ssl/core';
+import type { Logger } from '@neuro-ssl/core';
+import { metrics, bceWithLogitsValue, calibrate, improves, type BinaryEvaluation, type CheckpointRule, type EpochRecord, type ThresholdRule, type TrainItem } from '@neuro-ssl/core/learn';
 import { selectPseudoLabels, type PseudoLabelPick, type SelectionOptions } from './pseudo-label.js';
-import { describeRule, type RoundRule } from './threshold-schedule.js';
+import { describeRoundRule, type RoundRule } from './threshold-schedule.js';
 
 /** A set of validation logits, scored the way every round and the baseline are compared. */
 export interface Scored {
@@ -160,8 +150,8 @@ export async function runSslLoop(learner: Learner, options: LoopOptions): Promis
     if (selection.picks.length === 0) {
       const balanced = options.selection.balance !== 'none' && selection.passed[0] + selection.passed[1] > 0;
       const message = balanced
-        ? `round ${r}: balance ${options.selection.balance} leaves no pseudo-label (${selection.passed[1]} ${pos}, ${selection.passed[0]} ${neg} passed ${describeRule(rule)})`
-        : `round ${r}: no unlabelled image passes ${describeRule(rule)} (${poolProbabilities.length} in the pool)`;
+        ? `round ${r}: balance ${options.selection.balance} leaves no pseudo-label (${selection.passed[1]} ${pos}, ${selection.passed[0]} ${neg} passed ${describeRoundRule(rule)})`
+        : `round ${r}: no unlabelled image passes ${describeRoundRule(rule)} (${poolProbabilities.length} in the pool)`;
       state = { ...state, stop: { reason: 'no-pseudo-labels', message } };
       await learner.persist(state);
       break;
@@ -206,7 +196,7 @@ export async function runSslLoop(learner: Learner, options: LoopOptions): Promis
     else if (r === rules.length) stop = { reason: 'schedule-done', message: `all ${rules.length} round(s) of the schedule ran` };
 
     logger.info(
-      `round ${r}/${rules.length} (${describeRule(rule)}): ${selection.picks.length} pseudo-labels (${pos} ${selection.kept[1]}, ${neg} ${selection.kept[0]}) of ${poolProbabilities.length} + ${options.labelled.length} labelled, lr ${learningRate.toExponential(1)}: ` +
+      `round ${r}/${rules.length} (${describeRoundRule(rule)}): ${selection.picks.length} pseudo-labels (${pos} ${selection.kept[1]}, ${neg} ${selection.kept[0]}) of ${poolProbabilities.length} + ${options.labelled.length} labelled, lr ${learningRate.toExponential(1)}: ` +
         `${describeScore(score, beta)} → ${kept ? 'improved, kept' : `${improved ? 'improved but ECE too high' : 'no improvement'}, rolled back to ${state.best.round === 0 ? 'the baseline' : `round ${state.best.round}`}`}`,
     );
     if (!kept) await learner.rollback();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClassifierMeta, DatasetIndex, ImageRecord } from '@neuro-ssl/core';
+import type { DatasetIndex, ImageRecord } from '@neuro-ssl/core';
+import type { ClassifierMeta } from '@neuro-ssl/core/learn';
 import { sslSplit } from './ssl-split.js';
 
 const image = (id: string, split: 'labelled' | 'unlabelled', label: number): ImageRecord => ({ id, path: `/data/${id}`, split, label }) as ImageRecord;

@@ -1,7 +1,8 @@
 // The images a self-training run works on: the input model's own labelled split (training ids and
 // the fixed validation ids, looked up by id) and the unlabelled pool.
 
-import type { ClassifierMeta, DatasetIndex, ImageRecord, TrainItem, ValidationItem } from '@neuro-ssl/core';
+import type { DatasetIndex, ImageRecord } from '@neuro-ssl/core';
+import type { ClassifierMeta, TrainItem, ValidationItem } from '@neuro-ssl/core/learn';
 
 export interface SslSplit {
   labelled: TrainItem[];

@@ -3,21 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CODECS,
-  createTestContext,
-  loadModelFolder,
-  loadTensorflow,
-  scanDataset,
-  silentLogger,
-  validateWithSchema,
-  writeSyntheticScans,
-  type DataConfig,
-  type DatasetIndex,
-  type MetricRecord,
-  type ModelArtifact,
-  type Tf,
-} from '@neuro-ssl/core';
+import { CODECS, createTestContext, silentLogger, type DatasetIndex, type MetricRecord, type ModelArtifact, type PoolLabels, type Tf } from '@neuro-ssl/core';
+import { validateWithSchema } from '@neuro-ssl/core/config';
+import { scanDataset, writeSyntheticScans, type DataConfig } from '@neuro-ssl/core/data';
+import { loadModelFolder } from '@neuro-ssl/core/learn';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
 import { writeSupervisedModel } from './__fixtures__/supervised-model.js';
 import { sslConfigSchema, type SslConfig } from './ssl-config.js';
 import { sslStage } from './ssl-stage.js';
@@ -27,9 +17,9 @@ let data: DataConfig;
 let dataset: DatasetIndex;
 let model: ModelArtifact;
 let tf: Tf;
-let truthCsv: string;
-let wrongCsv: string;
-const preprocess = { normalise: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
+let truthLabels: PoolLabels;
+let wrongLabels: PoolLabels;
+const preprocess = { normalize: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
 
 /** The `with:` block as the runner hands it over: validated, defaults filled. */
 function config(raw: Record<string, unknown>): SslConfig {
@@ -45,20 +35,18 @@ interface Outcome {
   out: Awaited<ReturnType<typeof sslStage.run>>;
   lines: string[];
   records: MetricRecord[];
-  runDir: string;
 }
 
-async function run(raw: Record<string, unknown>, options: { labelsFile?: string; checkpointDir?: string; onRecord?: (r: MetricRecord, abort: () => void) => void } = {}): Promise<Outcome> {
+const NO_POOL_LABELS: PoolLabels = { source: null, labels: {} };
+
+async function run(raw: Record<string, unknown>, options: { poolLabels?: PoolLabels; checkpointDir?: string; onRecord?: (r: MetricRecord, abort: () => void) => void } = {}): Promise<Outcome> {
   const lines: string[] = [];
   const records: MetricRecord[] = [];
-  const runDir = await fs.mkdtemp(path.join(dir, 'run-'));
   const controller = new AbortController();
   const ctx = createTestContext({
-    data: { ...data, unlabelled: { dir: 'sans_label', ...(options.labelsFile ? { labelsFile: options.labelsFile } : {}) } },
     runtime: { batchSize: 8 },
     seed: 5,
     lines,
-    runDir,
     workDir: await fs.mkdtemp(path.join(dir, 'work-')),
     checkpointDir: options.checkpointDir ?? (await fs.mkdtemp(path.join(dir, 'ckpt-'))),
     signal: controller.signal,
@@ -68,8 +56,8 @@ async function run(raw: Record<string, unknown>, options: { labelsFile?: string;
     records.push(r);
     options.onRecord?.(r, () => controller.abort());
   };
-  const out = await sslStage.run(ctx, config(raw), { dataset, model });
-  return { out, lines, records, runDir };
+  const out = await sslStage.run(ctx, config(raw), { dataset, model, poolLabels: options.poolLabels ?? NO_POOL_LABELS });
+  return { out, lines, records };
 }
 
 const rounds = (o: Outcome): MetricRecord[] => o.records.filter((r) => r.phase === 'round');
@@ -92,11 +80,10 @@ beforeAll(async () => {
     preprocess,
   };
   dataset = await scanDataset(data, { logger: silentLogger });
-  truthCsv = path.join(dir, 'truth.csv');
-  wrongCsv = path.join(dir, 'wrong.csv');
+  // What the runner reads from a labels file: image id → true class (and, for the wrong one, the other class).
   const rows = [...scans.unlabelledTruth];
-  await fs.writeFile(truthCsv, `filename,label\n${rows.map(([f, l]) => `${f},${l === 1 ? 'Cancer' : 'Normal'}`).join('\n')}\n`);
-  await fs.writeFile(wrongCsv, `filename,label\n${rows.map(([f, l]) => `${f},${1 - l}`).join('\n')}\n`);
+  truthLabels = { source: 'truth.csv', labels: Object.fromEntries(rows.map(([f, l]) => [`sans_label/${f}`, l])) };
+  wrongLabels = { source: 'wrong.csv', labels: Object.fromEntries(rows.map(([f, l]) => [`sans_label/${f}`, 1 - l])) };
   tf = (await loadTensorflow({ backend: 'cpu' })).tf;
   model = await writeSupervisedModel(tf, { dir: path.join(dir, 'supervised'), dataset, preprocess, trainPerClass: 6, epochs: 10, seed: 3 });
 }, 120_000);
@@ -109,8 +96,8 @@ describe('ssl stage, probe mode on cached features', () => {
   let benchmarked: Outcome;
 
   it('self-trains end to end: pseudo-labels well above chance, per-round metrics, figures, model and verdict', async () => {
-    benchmarked = await run(PROBE, { labelsFile: truthCsv });
-    const { out, lines, runDir } = benchmarked;
+    benchmarked = await run(PROBE, { poolLabels: truthLabels });
+    const { out, lines } = benchmarked;
     for (const [name, kind] of [
       ['model', 'Model'],
       ['pseudoLabels', 'PseudoLabels'],
@@ -121,7 +108,9 @@ describe('ssl stage, probe mode on cached features', () => {
     }
     const perRound = rounds(benchmarked);
     expect(perRound.length).toBeGreaterThanOrEqual(1);
-    expect(perRound.map((r) => r.threshold)).toEqual([0.6, 0.75, 0.9].slice(0, perRound.length));
+    expect(perRound.map((r) => r.cutoff)).toEqual([0.6, 0.75, 0.9].slice(0, perRound.length));
+    // `threshold` is the decision threshold, as in the YAML; the schedule's pseudo-label cutoff is `cutoff`.
+    expect(perRound.map((r) => r.threshold)).toEqual(perRound.map(() => 0.5));
     for (const r of perRound) {
       // each round trains on the 12 labelled training images plus this round's pseudo-labels only
       expect(r.trainSize).toBe(12 + (r.selected as number));
@@ -141,8 +130,8 @@ describe('ssl stage, probe mode on cached features', () => {
     expect(meta.metrics.fBeta).toBe(out.metrics.values.fBeta);
     expect(meta.ssl.round).toBe(out.metrics.values.finalRound);
 
-    // verdict in the log, in metrics and in <stage>-summary.json
-    const summary = JSON.parse(await fs.readFile(path.join(runDir, 'ssl-summary.json'), 'utf8')) as { verdict: { sentence: string; deltas: Record<string, unknown> }; stop: { reason: string } };
+    // verdict in the log and in the Metrics output's summary (the run folder's ssl-metrics.json)
+    const summary = out.metrics.extra?.summary as { verdict: { sentence: string; deltas: Record<string, unknown> }; stop: { reason: string } };
     expect(summary.verdict.sentence).toMatch(/^SSL (beat|did not beat) the supervised baseline/);
     expect(summary.verdict.sentence).toMatch(/ΔF2 [−+]\d\.\d{3} \[[−+]\d\.\d{3}, [−+]\d\.\d{3}\]/);
     expect(lines).toContain(`info verdict: ${summary.verdict.sentence}`);
@@ -160,7 +149,7 @@ describe('ssl stage, probe mode on cached features', () => {
   });
 
   it('is deterministic: the same seed gives the same pseudo-labels, metrics and weights', async () => {
-    const again = await run(PROBE, { labelsFile: truthCsv });
+    const again = await run(PROBE, { poolLabels: truthLabels });
     expect(again.out.pseudoLabels).toEqual(benchmarked.out.pseudoLabels);
     expect(again.out.metrics.values).toEqual(benchmarked.out.metrics.values);
     expect(rounds(again)).toEqual(rounds(benchmarked));
@@ -168,7 +157,7 @@ describe('ssl stage, probe mode on cached features', () => {
   });
 
   it('never trains on the labels file: wrong labels or none give the same pseudo-labels and weights, only the report changes', async () => {
-    const wrong = await run(PROBE, { labelsFile: wrongCsv });
+    const wrong = await run(PROBE, { poolLabels: wrongLabels });
     const none = await run(PROBE);
     const reference = await weightsOf(benchmarked.out.model);
     for (const other of [wrong, none]) {

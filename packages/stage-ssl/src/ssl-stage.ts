@@ -4,52 +4,48 @@
 
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import {
-  ProbeFeatureCache,
-  classNames as classNamesOf,
-  classifierArtifact,
-  defineStage,
-  featureExtractor,
-  loadClassifier,
-  readLabelsFile,
-  saveModelFolder,
-  stableStringify,
-  writeJsonAtomic,
-  type ClassifierMeta,
-  type MetricRecord,
-  type PseudoLabels,
-  type StageContext,
-} from '@neuro-ssl/core';
+import { defineStage, type MetricRecord, type PoolLabels, type PseudoLabels, type StageContext } from '@neuro-ssl/core';
+import { ProbeFeatureCache, classNames as classNamesOf, classifierArtifact, featureExtractor, loadClassifier, resolveTrainingOptions, saveModelFolder, type ClassifierMeta } from '@neuro-ssl/core/learn';
+import { stableStringify } from '@neuro-ssl/core/util';
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
 import { sslBatchPlan } from './ssl-batches.js';
-import { checkpointRuleOf, configProblems, resolveSchedule, sslConfigSchema, type SslConfig } from './ssl-config.js';
+import { configProblems, resolveSchedule, sslConfigSchema, type SslConfig } from './ssl-config.js';
 import { renderSslFigures } from './ssl-figures.js';
 import { TfLearner } from './ssl-learner.js';
 import { describeScore, runSslLoop, type LoopState, type RoundRecord, type Scored } from './ssl-loop.js';
-import { describeRule, scheduleRules } from './threshold-schedule.js';
+import { describeRoundRule, scheduleRules } from './threshold-schedule.js';
 import { sslSplit } from './ssl-split.js';
 import { sslVerdict, verdictCandidate, VERDICT_METRICS, type Verdict } from './verdict.js';
 
 const NAME = '@neuro-ssl/stage-ssl';
-// 0.1.1: the pool leaves out near-duplicates of validation images.
-const VERSION = '0.1.1';
+// 0.1.1: the pool leaves out near-duplicates of validation images. 0.2.0: the benchmark labels are
+// an input (PoolLabels), and the run summary is part of the Metrics output instead of a file of its own.
+const VERSION = '0.2.0';
 
 export const sslStage = defineStage({
   name: NAME,
   version: VERSION,
   description: 'Self-training with pseudo-labels from the train stage’s best model: threshold schedules, guards against confirmation bias, rollback, and a verdict against the supervised baseline.',
   configSchema: sslConfigSchema(),
-  inputs: { dataset: 'DatasetIndex', model: 'Model' },
+  // poolLabels: the benchmark's true classes of the pool (empty outside benchmark mode), for reporting only.
+  inputs: { dataset: 'DatasetIndex', model: 'Model', poolLabels: 'PoolLabels' },
   outputs: { model: 'Model', pseudoLabels: 'PseudoLabels', metrics: 'Metrics', figures: 'Figure' },
 
-  async run(ctx, config: SslConfig, { dataset, model }) {
+  // Self-training needs a pool: say so before the stages before it run, not after.
+  check: (_config: SslConfig, { inputs }) =>
+    inputs.dataset && !inputs.dataset.images.some((image) => image.split === 'unlabelled')
+      ? [`the dataset has no unlabelled image (0 readable files under data.unlabelled.dir in ${inputs.dataset.root}): self-training needs a pool; point data.unlabelled.dir at the unlabelled images, or remove the ssl stage`]
+      : [],
+
+  async run(ctx, config: SslConfig, { dataset, model, poolLabels }) {
     const handle = await ctx.tf();
     const { tf } = handle;
     const { model: classifier, meta } = await loadClassifier(tf, model);
     const names = classNamesOf(meta.classes);
     const [negName, posName] = names;
     const mode = config.mode === 'model' ? meta.mode : config.mode;
-    const batchSize = config.batchSize ?? ctx.runtime.batchSize;
+    const training = resolveTrainingOptions(config, ctx.runtime);
+    const batchSize = training.settings.batchSize;
     const problems = configProblems(config, batchSize);
     if (problems.length) throw new Error(`invalid ssl config: ${problems.join('; ')}`);
     const schedule = resolveSchedule(config.schedule);
@@ -60,10 +56,10 @@ export const sslStage = defineStage({
       ctx.logger.info(`${excluded.length} unlabelled image(s) left out of the pool: near-duplicates of validation images (${excluded.slice(0, 3).join(', ')}${excluded.length > 3 ? ', …' : ''})`);
     }
     const prior = labelled.filter((t) => t.target === 1).length / labelled.length;
-    const truth = await readTruth(ctx, pool);
+    const truth = readTruth(ctx, poolLabels, pool);
     ctx.logger.info(
       `self-training ${meta.spec.backbone} (${mode}${mode !== meta.mode ? `; the model was trained as ${meta.mode}` : ''}) on ${handle.backend}: ${labelled.length} labelled training + ${validation.length} validation images (the model's split), ` +
-        `${pool.length} unlabelled; ${schedule.type} schedule ${rules.map(describeRule).join(', ')}; ${config.epochs} epochs per round, lr ${config.learningRate}, restart ${config.restart}`,
+        `${pool.length} unlabelled; ${schedule.type} schedule ${rules.map(describeRoundRule).join(', ')}; ${config.epochs} epochs per round, lr ${config.learningRate}, restart ${config.restart}`,
     );
 
     let probe: ProbeFeatureCache | undefined;
@@ -90,13 +86,10 @@ export const sslStage = defineStage({
       await probe.views(labelled, config.views);
       ctx.signal.throwIfAborted();
     }
-    const checkpoint = checkpointRuleOf(config);
-    const calibration = {
-      threshold: config.decisionThreshold === 'fbeta' ? ({ rule: 'fbeta' } as const) : ({ rule: 'fixed', value: config.decisionThreshold } as const),
-      beta: meta.beta,
-      eceBins: config.eceBins,
-      temperature: config.temperature,
-    };
+    const checkpoint = training.checkpoint;
+    // The learning rate is the loop's, per round.
+    const { learningRate: _perRound, ...roundSettings } = training.settings;
+    const calibration = { ...training.calibration, beta: meta.beta };
     const resumeKey = createHash('sha256')
       .update(stableStringify({ plugin: NAME, version: VERSION, config, mode, meta, seed: ctx.seed, pool: pool.map((p) => p.id) }))
       .digest('hex');
@@ -104,14 +97,7 @@ export const sslStage = defineStage({
       classifier,
       spec: meta.spec,
       mode,
-      settings: {
-        epochs: config.epochs,
-        loss: { posWeight: config.posWeight, labelSmoothing: config.labelSmoothing },
-        weightDecay: config.weightDecay,
-        augment: config.augment === 'none' ? null : config.augment,
-        views: config.views,
-        batchSize,
-      },
+      settings: roundSettings,
       preprocess: meta.preprocess,
       normalization: meta.normalization,
       concurrency: ctx.runtime.concurrency,
@@ -216,7 +202,6 @@ export const sslStage = defineStage({
         final: scoreSummary(final.score),
         rounds: state.rounds.map((r, i) => ({ ...roundSummary(r), ...(benchmarks[i] ? { benchmark: benchmarks[i] } : {}) })),
       };
-      await writeJsonAtomic(path.join(ctx.runDir, `${ctx.stageId}-summary.json`), summary);
 
       const figures = await renderSslFigures({ state, benchmarks, classNames: names, beta: meta.beta, prefix: ctx.stageId, title: `${meta.spec.backbone} ${mode}` });
       const e = final.score.evaluation;
@@ -240,7 +225,9 @@ export const sslStage = defineStage({
             [e.tn, e.fp],
             [e.fn, e.tp],
           ],
-          extra: { verdict, stop: state.stop, baseline: state.baseline.evaluation, rounds: summary.rounds, classes: { negative: negName, positive: posName } },
+          // `summary`: the verdict, the stop, the baseline and final scores and every round (with its
+          // benchmark), as the run folder's <stage>-metrics.json shows them.
+          extra: { verdict, stop: state.stop, baseline: state.baseline.evaluation, rounds: summary.rounds, classes: { negative: negName, positive: posName }, summary },
         },
         figures,
       };
@@ -252,13 +239,12 @@ export const sslStage = defineStage({
 });
 
 /** Benchmark mode: the true labels of the pool (data.unlabelled.labelsFile), for reporting only. */
-async function readTruth(ctx: StageContext, pool: readonly { id: string }[]): Promise<Map<string, number> | null> {
-  const unlabelled = ctx.data.unlabelled;
-  if (!unlabelled?.labelsFile) return null;
-  const truth = await readLabelsFile(unlabelled.labelsFile, { classes: ctx.data.labelled.classes, unlabelledDir: unlabelled.dir });
+function readTruth(ctx: StageContext, poolLabels: PoolLabels, pool: readonly { id: string }[]): Map<string, number> | null {
+  if (poolLabels.source === null) return null;
+  const truth = new Map(Object.entries(poolLabels.labels));
   const covered = pool.filter((p) => truth.has(p.id)).length;
   ctx.logger.info(
-    `benchmark mode: true labels for ${covered} of ${pool.length} unlabelled images from ${unlabelled.labelsFile}${truth.size > covered ? ` (${truth.size - covered} row(s) name no image of the pool)` : ''}; ` +
+    `benchmark mode: true labels for ${covered} of ${pool.length} unlabelled images from ${poolLabels.source}${truth.size > covered ? ` (${truth.size - covered} row(s) name no image of the pool)` : ''}; ` +
       'used to report pseudo-label accuracy only, never for training',
   );
   return truth;
@@ -277,7 +263,7 @@ function roundMetric(r: RoundRecord, bench: PseudoLabelBenchmark | null, [neg, p
     round: r.round,
     rule: r.rule.kind,
     ruleValue: r.rule.value,
-    threshold: r.cutoff,
+    cutoff: r.cutoff,
     learningRate: r.learningRate,
     pool: r.poolProbabilities.length,
     [`passed_${neg}`]: r.passed[0],
@@ -296,7 +282,7 @@ function roundMetric(r: RoundRecord, bench: PseudoLabelBenchmark | null, [neg, p
     ece: e.ece,
     eceRaw: r.score.rawEce,
     temperature: r.score.temperature,
-    decisionThreshold: r.score.threshold,
+    threshold: r.score.threshold,
     valLoss: r.score.loss,
     improved: r.improved,
     rolledBack: r.rolledBack,

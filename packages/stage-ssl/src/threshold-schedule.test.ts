@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSchedule } from './ssl-config.js';
-import { describeRule, scheduleRules } from './threshold-schedule.js';
+import { describeRoundRule, scheduleRules } from './threshold-schedule.js';
 
 const values = (s: Parameters<typeof resolveSchedule>[0]): number[] => scheduleRules(resolveSchedule(s)).map((r) => r.value);
 
@@ -19,11 +19,11 @@ describe('threshold schedule', () => {
   it('percentile grows the share of the pool (default 10% → 50%)', () => {
     const rules = scheduleRules(resolveSchedule({ type: 'percentile', rounds: 5 }));
     expect(rules).toEqual([10, 20, 30, 40, 50].map((value) => ({ kind: 'percentile', value })));
-    expect(describeRule(rules[1]!)).toBe('top 20%');
+    expect(describeRoundRule(rules[1]!)).toBe('top 20%');
   });
 
   it('a single round uses `from`', () => {
     expect(values({ type: 'linear', from: 0.8, to: 0.95, rounds: 1 })).toEqual([0.8]);
-    expect(describeRule({ kind: 'threshold', value: 0.8 })).toBe('t = 0.800');
+    expect(describeRoundRule({ kind: 'threshold', value: 0.8 })).toBe('t = 0.800');
   });
 });

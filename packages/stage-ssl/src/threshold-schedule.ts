@@ -15,7 +15,7 @@ export function scheduleRules(schedule: ScheduleConfig): RoundRule[] {
 
 const round12 = (v: number): number => Math.round(v * 1e12) / 1e12;
 
-/** "t = 0.725" or "top 30%". */
-export function describeRule(rule: RoundRule): string {
+/** A round's selection rule, for the log and figures: "t = 0.725" or "top 30%" (core's describeRule is the checkpoint rule's). */
+export function describeRoundRule(rule: RoundRule): string {
   return rule.kind === 'threshold' ? `t = ${rule.value.toFixed(3)}` : `top ${Number(rule.value.toFixed(2))}%`;
 }

@@ -2,7 +2,8 @@
 // (each with its own temperature and threshold), and each difference gets a 95% paired bootstrap
 // interval: one resample of the images serves both models, so what they share cancels out.
 
-import { evaluateBinary, metrics, type BinaryEvaluation, type Rng } from '@neuro-ssl/core';
+import type { Rng } from '@neuro-ssl/core';
+import { evaluateBinary, metrics, type BinaryEvaluation } from '@neuro-ssl/core/learn';
 import type { LoopState, RoundRecord, Scored } from './ssl-loop.js';
 
 export const VERDICT_METRICS = ['fBeta', 'prAuc', 'rocAuc'] as const;

@@ -2,7 +2,8 @@
 // validation set swings F2 by ±0.1, and the interval shows it). Over cross-validation folds: the
 // mean of each metric and a bootstrap interval of that mean over folds.
 
-import { METRIC_NAMES, evaluateBinary, metrics, type BinaryEvaluation, type EvaluationOptions, type MetricName, type Rng } from '@neuro-ssl/core';
+import type { Rng } from '@neuro-ssl/core';
+import { METRIC_NAMES, evaluateBinary, metrics, type BinaryEvaluation, type EvaluationOptions, type MetricName } from '@neuro-ssl/core/learn';
 
 export interface MetricInterval {
   /** On all images / the mean over folds. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { validateWithSchema } from '@neuro-ssl/core';
+import { validateWithSchema } from '@neuro-ssl/core/config';
+import { TRAINING_OPTION_NAMES, trainingOptionsSchema } from '@neuro-ssl/core/learn';
 import { trainConfigSchema, type TrainConfig } from './train-config.js';
 
 const validate = (raw: unknown) => validateWithSchema<TrainConfig>(trainConfigSchema(), raw, { file: 'x.yaml' });
@@ -24,7 +25,7 @@ describe('train config', () => {
       testSize: 0.2,
       beta: 2,
       eceBins: 15,
-      checkpoint: { rule: 'notebook', keepFBeta: 0.9 },
+      checkpoint: { rule: 'prAucOrFBeta', keepFBeta: 0.9 },
       threshold: 0.5,
       temperature: true,
     });
@@ -40,6 +41,20 @@ describe('train config', () => {
     expect(validate({ checkpoint: { rule: 'metric', metric: 'prAuc' } }).issues).toEqual([]);
     expect(messages({ epoch: 3 })).toMatch(/epoch: unknown field "epoch"; allowed fields: .*epochs/);
     expect(messages({ testSize: 1 })).toMatch(/testSize/);
+  });
+
+  it('shares its training options with ssl: core’s fragment', () => {
+    const properties = trainConfigSchema().properties as Record<string, unknown>;
+    for (const name of TRAINING_OPTION_NAMES) expect(properties[name], name).toEqual(trainingOptionsSchema({ defaults: { epochs: 30, learningRate: 1e-4, augment: 'weak', views: 8 } })[name]);
+    expect(properties).not.toHaveProperty('decisionThreshold');
+  });
+
+  // Needs the YAML validator's rewrite of x-deprecatedValues (core config/deprecations.ts).
+  it('reads the old checkpoint rule name `notebook` as `prAucOrFBeta`, with a warning', () => {
+    const { value, issues, warnings } = validate({ checkpoint: { rule: 'notebook', keepFBeta: 0.8 } });
+    expect(issues).toEqual([]);
+    expect(value.checkpoint).toEqual({ rule: 'prAucOrFBeta', keepFBeta: 0.8 });
+    expect(warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([expect.stringMatching(/^checkpoint\.rule: .*notebook.*prAucOrFBeta/)]);
   });
 
   it('is documented: the README’s train section names every option', () => {

@@ -2,19 +2,9 @@
 // marked), the confusion matrix at the chosen threshold, ROC and PR curves, and the reliability
 // diagram before and after temperature scaling.
 
-import {
-  metrics,
-  renderConfusionMatrix,
-  renderLineChart,
-  renderPrCurve,
-  renderReliabilityDiagram,
-  renderRocCurve,
-  type Calibration,
-  type EpochRecord,
-  type Figure,
-  type FigureFile,
-  type RenderedPlot,
-} from '@neuro-ssl/core';
+import type { Figure, FigureFile } from '@neuro-ssl/core';
+import { metrics, type Calibration, type EpochRecord } from '@neuro-ssl/core/learn';
+import { renderConfusionMatrix, renderLineChart, renderPrCurve, renderReliabilityDiagram, renderRocCurve, type RenderedPlot } from '@neuro-ssl/core/plots';
 
 export interface TrainFigureInput {
   history: readonly EpochRecord[];

@@ -2,23 +2,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CODECS,
-  DataError,
-  createTestContext,
-  loadClassifier,
-  metrics,
-  runOnImages,
-  scanDataset,
-  silentLogger,
-  writeSyntheticScans,
-  type DataConfig,
-  type DatasetIndex,
-  type MetricRecord,
-  type Metrics,
-  type ModelArtifact,
-  type Figure,
-} from '@neuro-ssl/core';
+import { CODECS, createTestContext, silentLogger, type DatasetIndex, type MetricRecord, type Metrics, type ModelArtifact, type Figure } from '@neuro-ssl/core';
+import { DataError, scanDataset, writeSyntheticScans, type DataConfig } from '@neuro-ssl/core/data';
+import { loadClassifier, metrics } from '@neuro-ssl/core/learn';
+import { runOnImages } from '@neuro-ssl/core/models';
 import { trainStage } from './train-stage.js';
 import type { TrainConfig } from './train-config.js';
 
@@ -65,7 +52,6 @@ async function run(config: Partial<TrainConfig>, options: { checkpointDir?: stri
   const records: MetricRecord[] = [];
   const workDir = await fs.mkdtemp(path.join(dir, 'work-'));
   const ctx = createTestContext({
-    data,
     experimentDir: dir,
     lines,
     workDir,
@@ -88,7 +74,7 @@ beforeAll(async () => {
     labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
     onBadFile: 'fail',
     duplicates: { threshold: 0 },
-    preprocess: { normalise: true, clahe: false, crop: 'brain', imageSize: 32 },
+    preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 32 },
   };
   dataset = await scanDataset(data, { logger: silentLogger });
 }, 120_000);
@@ -186,7 +172,7 @@ describe('train stage', () => {
 
   it('refuses a dataset that is not binary 0/1, naming the config key', async () => {
     const three = { ...dataset, classes: { Cancer: 1, Normal: 0, Other: 2 } };
-    const ctx = createTestContext({ data, experimentDir: dir });
+    const ctx = createTestContext({ experimentDir: dir });
     const err = await trainStage.run(ctx, base, { dataset: three }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataError);
     expect((err as Error).message).toMatch(/data\.labelled\.classes must map one class to 1/);

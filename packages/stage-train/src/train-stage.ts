@@ -3,35 +3,11 @@
 // threshold on validation → bootstrap intervals → optional repeated k-fold for the spread.
 
 import path from 'node:path';
-import {
-  DataError,
-  ProbeFeatureCache,
-  attachHead,
-  buildBackbone,
-  calibrate,
-  classifierArtifact,
-  defineStage,
-  itemsForSplit,
-  repeatedStratifiedGroupKFold,
-  resolveBackboneConfig,
-  resolveWeights,
-  saveModelFolder,
-  seededInit,
-  stableStringify,
-  stratifiedGroupSplit,
-  trainClassifier,
-  weightsFingerprint,
-  type BinaryEvaluation,
-  type Calibration,
-  type CheckpointRule,
-  type ClassifierMeta,
-  type ClassifierSpec,
-  type DatasetIndex,
-  type ImageRecord,
-  type LayersModel,
-  type StageContext,
-  type TrainedClassifier,
-} from '@neuro-ssl/core';
+import { defineStage, type DatasetIndex, type ImageRecord, type LayersModel, type StageContext } from '@neuro-ssl/core';
+import { DataError } from '@neuro-ssl/core/data';
+import { ProbeFeatureCache, attachHead, buildBackbone, calibrate, classifierArtifact, itemsForSplit, repeatedStratifiedGroupKFold, resolveTrainingOptions, saveModelFolder, stratifiedGroupSplit, trainClassifier, type BinaryEvaluation, type Calibration, type ClassifierMeta, type ClassifierSpec, type TrainedClassifier } from '@neuro-ssl/core/learn';
+import { resolveBackboneConfig, resolveWeights, seededInit, weightsFingerprint, weightsProblems } from '@neuro-ssl/core/models';
+import { stableStringify } from '@neuro-ssl/core/util';
 import { createHash } from 'node:crypto';
 import { foldIntervals, formatInterval, validationIntervals, type MetricIntervals } from './metric-intervals.js';
 import { trainConfigSchema, type TrainConfig } from './train-config.js';
@@ -55,9 +31,6 @@ function checkBinary(dataset: DatasetIndex): Record<number, string> {
   return Object.fromEntries(Object.entries(dataset.classes).map(([name, label]) => [label, name]));
 }
 
-const checkpointRuleOf = (config: TrainConfig): CheckpointRule =>
-  config.checkpoint.rule === 'notebook' ? { rule: 'notebook', keepFBeta: config.checkpoint.keepFBeta ?? 0.9 } : config.checkpoint;
-
 export const trainStage = defineStage({
   name: '@neuro-ssl/stage-train',
   version: '0.1.0',
@@ -67,6 +40,7 @@ export const trainStage = defineStage({
   outputs: { model: 'Model', metrics: 'Metrics', figures: 'Figure' },
 
   fingerprint: (config: TrainConfig, env) => weightsFingerprint(config, env.experimentDir),
+  check: (config: TrainConfig, env) => weightsProblems(config, env.experimentDir),
 
   async run(ctx, config: TrainConfig, { dataset }) {
     const labelNames = checkBinary(dataset);
@@ -75,13 +49,14 @@ export const trainStage = defineStage({
     const split = stratifiedGroupSplit(items, { testSize: config.testSize, rng: ctx.rng.fork('split'), labelNames });
     ctx.logger.info(split.report);
 
-    const { definition, width, imageSize, normalization } = resolveBackboneConfig(config, ctx.data.preprocess.imageSize, ctx.logger);
-    const preprocess = { ...ctx.data.preprocess, imageSize };
+    const { definition, width, imageSize, normalization } = resolveBackboneConfig(config, dataset.preprocess.imageSize, ctx.logger);
+    const preprocess = { ...dataset.preprocess, imageSize };
     const spec: ClassifierSpec = { backbone: definition.name, width, imageSize, head: config.head };
     const handle = await ctx.tf();
     const { tf } = handle;
     const weights = await resolveWeights(definition, config.weights, { baseDir: ctx.experimentDir, logger: ctx.logger, progress: ctx.progress });
-    const batchSize = config.batchSize ?? ctx.runtime.batchSize;
+    const training = resolveTrainingOptions(config, ctx.runtime);
+    const batchSize = training.settings.batchSize;
     ctx.logger.info(
       `training ${definition.name} (width ${width}, ${imageSize}px, ${normalization.name}) + ${config.head.type} head, mode ${config.mode}, on ${handle.backend}: ` +
         `${config.epochs} epochs, Adam lr ${config.learningRate}, batch ${batchSize}, pos_weight ${config.posWeight}`,
@@ -128,13 +103,7 @@ export const trainStage = defineStage({
         classifier,
         settings: {
           mode: config.mode,
-          epochs: config.epochs,
-          learningRate: config.learningRate,
-          loss: { posWeight: config.posWeight, labelSmoothing: config.labelSmoothing },
-          weightDecay: config.weightDecay,
-          augment: config.augment === 'none' ? null : config.augment,
-          views: config.views,
-          batchSize,
+          ...training.settings,
           batchNorm: config.batchNorm,
           ...(config.patience !== undefined ? { patience: config.patience } : {}),
         },
@@ -144,7 +113,7 @@ export const trainStage = defineStage({
         train: trainIds.map((id) => ({ id, path: record(id).path, target: record(id).label })),
         validation: validationIds.map((id) => ({ id, path: record(id).path, label: record(id).label })),
         evaluation: { threshold: 0.5, beta: config.beta, eceBins: config.eceBins },
-        checkpoint: checkpointRuleOf(config),
+        checkpoint: training.checkpoint,
         checkpointDir: path.join(ctx.checkpointDir, label),
         resumeKey: resumeKey(config, trainIds, validationIds, ctx.seed, label),
         rng: ctx.rng.fork(`train-${label}`),
@@ -158,12 +127,7 @@ export const trainStage = defineStage({
       });
       ctx.signal.throwIfAborted();
       const validationLabels = validationIds.map((id) => record(id).label);
-      const calibration = calibrate(validationLabels, trained.validationLogits, {
-        threshold: config.threshold === 'fbeta' ? { rule: 'fbeta' } : { rule: 'fixed', value: config.threshold },
-        beta: config.beta,
-        eceBins: config.eceBins,
-        temperature: config.temperature,
-      });
+      const calibration = calibrate(validationLabels, trained.validationLogits, { ...training.calibration, beta: config.beta });
       return { classifier, trained, calibration, validationLabels };
     };
 

@@ -275,6 +275,7 @@ export const CODECS: Codecs = {
   Model: modelCodec,
   PseudoLabels: pseudoLabelsCodec,
   Metrics: jsonCodec('Metrics', 'metrics.json', ['values']),
+  PoolLabels: jsonCodec('PoolLabels', 'pool-labels.json', ['source', 'labels']),
   Figure: figureCodec,
 };
 

@@ -11,6 +11,7 @@ export const ARTIFACT_KINDS = [
   'PseudoLabels',
   'Metrics',
   'Figure',
+  'PoolLabels',
 ] as const;
 
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
@@ -125,6 +126,18 @@ export interface Figure {
   files: FigureFile[];
 }
 
+/**
+ * Benchmark mode: the true classes of unlabelled images (data.unlabelled.labelsFile), read once by
+ * the runner. Only a stage that declares this input sees them — for reporting, never for training.
+ * On disk: pool-labels.json.
+ */
+export interface PoolLabels {
+  /** The labels file they were read from; null when the experiment has none (then `labels` is empty). */
+  source: string | null;
+  /** Image id (as in the DatasetIndex) → class label. */
+  labels: Record<string, number>;
+}
+
 export interface ArtifactTypes {
   DatasetIndex: DatasetIndex;
   FeatureTable: FeatureTable;
@@ -133,10 +146,7 @@ export interface ArtifactTypes {
   PseudoLabels: PseudoLabels;
   Metrics: Metrics;
   Figure: Figure;
+  PoolLabels: PoolLabels;
 }
 
-export type ArtifactOf<K extends ArtifactKind> = ArtifactTypes[K];
 
-export function isArtifactKind(value: unknown): value is ArtifactKind {
-  return typeof value === 'string' && (ARTIFACT_KINDS as readonly string[]).includes(value);
-}

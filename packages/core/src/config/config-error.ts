@@ -1,5 +1,28 @@
 // Configuration problems, each pinned to a YAML position. The runner maps ConfigError to exit code 2.
 
+/** Where a value sits in a document, e.g. ["stages", 1, "with", "mode"]. */
+export type ConfigPath = readonly (string | number)[];
+
+export interface SourcePosition {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface LocateOptions {
+  /**
+   * When the path ends at a mapping entry, point at its key rather than its value (used for unknown
+   * fields and for "missing field" issues, which point at the key of the object that lacks the field).
+   */
+  preferKey?: boolean;
+}
+
+/** Anything that can say where a path is in its source text (the runner's YamlSource). */
+export interface SourceLocator {
+  locate(path: ConfigPath, options?: LocateOptions): SourcePosition;
+}
+
 export interface ConfigIssue {
   /** The YAML file (as given to the loader, usually absolute). */
   file: string;

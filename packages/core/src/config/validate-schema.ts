@@ -3,23 +3,25 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { JsonSchema } from '../plugin/stage-plugin.js';
-import { formatConfigPath, sortConfigIssues, type ConfigIssue } from './config-error.js';
-import type { ConfigPath, YamlSource } from './yaml-source.js';
+import { formatConfigPath, sortConfigIssues, type ConfigIssue, type ConfigPath, type SourceLocator } from './config-error.js';
 import { suggest } from '../util/suggest.js';
+import { applyDeprecations } from './deprecations.js';
 
 export interface ValidateOptions {
   /** The YAML file, for issue messages. */
   file: string;
   /** Where positions come from; without it issues have no line/column. */
-  source?: YamlSource;
+  source?: SourceLocator;
   /** Where `value` sits in the document, e.g. ["stages", 1, "with"]. */
   basePath?: ConfigPath;
 }
 
 export interface ValidateResult<T = unknown> {
-  /** A deep copy of the input with the schema's defaults filled in. */
+  /** A deep copy of the input with the schema's defaults filled in (and deprecated spellings rewritten). */
   value: T;
   issues: ConfigIssue[];
+  /** Deprecated keys or values that were accepted under their new name, with their position. */
+  warnings: ConfigIssue[];
 }
 
 let sharedAjv: Ajv | undefined;
@@ -67,9 +69,15 @@ export function compileSchema(schema: JsonSchema): ValidateFunction {
 export function validateWithSchema<T = unknown>(schema: JsonSchema, value: unknown, options: ValidateOptions): ValidateResult<T> {
   const validate = compileSchema(schema);
   const copy = value === undefined ? undefined : structuredClone(value);
+  const basePath = options.basePath ?? [];
+  const warnings = applyDeprecations(schema, copy).map((d): ConfigIssue => {
+    const fullPath = [...basePath, ...d.path];
+    const warning: ConfigIssue = { file: options.file, path: formatConfigPath(fullPath), message: d.message };
+    if (options.source) Object.assign(warning, options.source.locate(fullPath, { preferKey: true }));
+    return warning;
+  });
   validate(copy);
   const errors = simplifyErrors(validate.errors ? [...validate.errors] : []);
-  const basePath = options.basePath ?? [];
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
   for (const err of errors) {
@@ -87,7 +95,7 @@ export function validateWithSchema<T = unknown>(schema: JsonSchema, value: unkno
     }
     issues.push(issue);
   }
-  return { value: copy as T, issues: sortConfigIssues(issues) };
+  return { value: copy as T, issues: sortConfigIssues(issues), warnings };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ const index: DatasetIndex = {
   ],
   duplicateGroups: [{ members: ['L/Cancer/a.jpg', 'U/d.jpg'], maxDistance: 2, spansSplits: true, spansClasses: false }],
   duplicateThreshold: 6,
+  preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 224 },
 };
 
 describe('buildDataReport', () => {

@@ -1,5 +1,7 @@
 // The DatasetIndex artifact: what the dataset scan found, one record per readable image.
 
+import type { PreprocessConfig } from './data-config.js';
+
 /** Container format detected from the file's bytes, never from its extension. */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp' | 'unknown';
 
@@ -63,4 +65,9 @@ export interface DatasetIndex {
   duplicateGroups: DuplicateGroup[];
   /** Hamming distance (bits of 64) at or below which two images are near-duplicates. */
   duplicateThreshold: number;
+  /**
+   * How every image is to be read (data.preprocess): part of the index, so that a stage needs no
+   * other view of the experiment's data block and a change of preprocessing changes the index's hash.
+   */
+  preprocess: PreprocessConfig;
 }

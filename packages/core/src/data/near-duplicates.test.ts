@@ -106,6 +106,7 @@ describe('splitGroupKeys', () => {
       badFiles: [],
       duplicateGroups: [{ members: ['u/c', 'u/a'], maxDistance: 1, spansSplits: false, spansClasses: false }],
       duplicateThreshold: 2,
+      preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 224 },
     };
     expect(Object.fromEntries(splitGroupKeys(index))).toEqual({ 'u/a': 'u/a', 'u/b': 'u/b', 'u/c': 'u/a' });
   });

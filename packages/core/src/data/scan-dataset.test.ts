@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { DataConfig } from '../config/experiment.js';
+import type { DataConfig } from './data-config.js';
 import { createLogger, type LogLevel, type Logger } from '../progress/logger.js';
 import type { ProgressFactory, ProgressOptions } from '../progress/progress.js';
 import { makeTempDir, slice, SYNTHETIC, writeSyntheticDataset } from './__fixtures__/synthetic-dataset.js';
@@ -23,7 +23,7 @@ function config(root: string, overrides: Partial<DataConfig> = {}): DataConfig {
     unlabelled: { dir: SYNTHETIC.unlabelledDir },
     onBadFile: 'skip',
     duplicates: { threshold: 6 },
-    preprocess: { normalise: false, clahe: false, crop: 'none', imageSize: 224 },
+    preprocess: { normalize: false, clahe: false, crop: 'none', imageSize: 224 },
     ...overrides,
   };
 }

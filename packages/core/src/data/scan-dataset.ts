@@ -8,7 +8,7 @@ import path from 'node:path';
 
 import sharp, { type Metadata } from 'sharp';
 
-import type { DataConfig } from '../config/experiment.js';
+import type { DataConfig } from './data-config.js';
 import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
 import { checkClassFolders, type ClassFolder } from './class-folders.js';
@@ -390,6 +390,7 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
     badFiles,
     duplicateGroups,
     duplicateThreshold: threshold,
+    preprocess: { ...data.preprocess },
   };
   logger.info(formatScanSummary(index));
   logger.debug(`scanned ${files.length} files in ${((Date.now() - started) / 1000).toFixed(1)}s (concurrency ${concurrency})`);

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { BR35H_DIR } from '../__fixtures__/shared-paths.js';
-import type { DataConfig } from '../config/experiment.js';
+import type { DataConfig } from './data-config.js';
 import { createLogger } from '../progress/logger.js';
 import { createRng } from '../util/rng.js';
 import { DataError } from './data-error.js';
@@ -184,7 +184,7 @@ describe('itemsForSplit + real data', () => {
         unlabelled: { dir: 'sans_label' },
         onBadFile: 'skip',
         duplicates: { threshold: 3 },
-        preprocess: { normalise: false, clahe: false, crop: 'none', imageSize: 224 },
+        preprocess: { normalize: false, clahe: false, crop: 'none', imageSize: 224 },
       };
       const index = await scanDataset(config, { logger: createLogger({ level: 'error', sinks: [] }) });
       const items = itemsForSplit(index);

@@ -3,14 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import { createRng } from '../util/rng.js';
 import { createGreyImage, type GreyImage } from './grey-image.js';
 import { imageBatches, type ImageBatch, type ImageBatchItem, type ImageBatchOptions } from './image-batches.js';
 import { MINUS_ONE_ONE_NORMALIZATION } from './normalization.js';
 
 const SIZE = 16;
-const cfg: PreprocessConfig = { normalise: false, clahe: false, crop: 'none', imageSize: SIZE };
+const cfg: PreprocessConfig = { normalize: false, clahe: false, crop: 'none', imageSize: SIZE };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const items = (n: number): ImageBatchItem[] => Array.from({ length: n }, (_, i) => ({ id: `img-${i}`, path: `/nowhere/${i}.png` }));
 

@@ -5,7 +5,7 @@
 // decoder. Batches come out in input order however the decodes finish, and each item's augmentation
 // uses its own Rng forked from (call key, item index): the bytes do not depend on decode timing.
 
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import type { Rng } from '../util/rng.js';
 import { augment as augmentImage, type AugmentLevel } from './augment.js';
 import type { GreyImage } from './grey-image.js';

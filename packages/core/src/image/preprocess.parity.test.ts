@@ -54,7 +54,7 @@ describe.skipIf('skip' in ref)('preprocessing vs the reference notebook (PIL)', 
       perImage.push(`  ${img.path} ${width}×${height}: pixels mean ${d.meanAbs.toFixed(4)} max ${d.maxAbs.toFixed(3)}`);
       // Pure downscaling (the common case: most slices are ≥ 224 px): libvips' linear reduce ≈ PIL's antialiased bilinear.
       if (width >= 224 && height >= 224) expect(d.meanAbs, img.path).toBeLessThan(0.01);
-      const grey = await loadPreprocessed(file, { normalise: true, clahe: false, crop: 'brain', imageSize: 224 });
+      const grey = await loadPreprocessed(file, { normalize: true, clahe: false, crop: 'brain', imageSize: 224 });
       toFloatRGB(grey, IMAGENET_NORMALIZATION, oursPipeline, i * per);
     }
     const { tf } = await loadTensorflow({ backend: 'wasm' });

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import { clutteredScan } from './__fixtures__/synthetic.js';
 import { createGreyImage } from './grey-image.js';
 import { imageBatches } from './image-batches.js';
@@ -9,7 +9,7 @@ import { IMAGENET_NORMALIZATION } from './normalization.js';
 import { preprocessGrey } from './preprocess.js';
 import { BR35H_DIR } from '../__fixtures__/shared-paths.js';
 
-const base: PreprocessConfig = { normalise: false, clahe: false, crop: 'none', imageSize: 64 };
+const base: PreprocessConfig = { normalize: false, clahe: false, crop: 'none', imageSize: 64 };
 
 describe('preprocessGrey', () => {
   it('letterboxes a non-square image to imageSize without cropping', async () => {
@@ -39,7 +39,7 @@ describe('preprocessGrey', () => {
   it('applies normalise and CLAHE after resizing', async () => {
     const img = createGreyImage(80, 80, 100);
     for (let i = 0; i < img.data.length; i++) img.data[i] = 100 + (i % 13);
-    const out = await preprocessGrey(img, { ...base, normalise: true, clahe: true });
+    const out = await preprocessGrey(img, { ...base, normalize: true, clahe: true });
     expect(out.width).toBe(64);
     expect(Math.max(...out.data) - Math.min(...out.data)).toBeGreaterThan(100);
     await expect(preprocessGrey(img, { ...base, imageSize: 0 })).rejects.toThrow(RangeError);
@@ -54,7 +54,7 @@ describe('real images (br35h-oc)', () => {
   it.skipIf(!haveReal)('preprocesses 3 real scans to 224x224x3 ImageNet-normalised floats', async () => {
     const names = readdirSync(realDir).sort().slice(0, 3);
     const items = names.map((name) => ({ id: name, path: path.join(realDir, name) }));
-    const cfg: PreprocessConfig = { normalise: true, clahe: true, crop: 'brain', imageSize: 224 };
+    const cfg: PreprocessConfig = { normalize: true, clahe: true, crop: 'brain', imageSize: 224 };
     const batches = [];
     for await (const b of imageBatches(items, { preprocess: cfg, normalization: IMAGENET_NORMALIZATION, batchSize: 8, concurrency: 3 })) batches.push(b);
     expect(batches).toHaveLength(1);

@@ -6,7 +6,7 @@
 //  - normalise and CLAHE always see the same resolution: CLAHE's 8x8 tiles and clip limit then mean
 //    the same thing for a 150-px thumbnail and a 1920-px export, and they cost little at 224.
 
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import { cropToBrain } from './brain-crop.js';
 import { clahe } from './clahe.js';
 import { loadGreyImage } from './decode.js';
@@ -20,7 +20,7 @@ export async function preprocessGrey(img: GreyImage, cfg: PreprocessConfig): Pro
   // Both branches pad to a square with black, so the aspect ratio of the head is kept.
   const square = cfg.crop === 'brain' ? cropToBrain(img) : padToSquare(img);
   let out = await resizeGrey(square, size, size);
-  if (cfg.normalise) out = normaliseIntensity(out);
+  if (cfg.normalize) out = normaliseIntensity(out);
   if (cfg.clahe) out = clahe(out);
   return out;
 }

@@ -31,7 +31,7 @@ describe('renderSampleGrid', () => {
       { label: 'Empty', paths: [] },
     ];
     const out = path.join(dir, 'reports', 'samples.png');
-    await renderSampleGrid(rows, { normalise: true, clahe: true, crop: 'brain', imageSize: 64 }, out, { tile: 48 });
+    await renderSampleGrid(rows, { normalize: true, clahe: true, crop: 'brain', imageSize: 64 }, out, { tile: 48 });
 
     const meta = await sharp(out).metadata();
     expect(meta.format).toBe('png');

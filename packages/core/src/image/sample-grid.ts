@@ -3,7 +3,7 @@
 // side by side. Meant for run reports; a file that fails to decode shows as a dark red tile.
 
 import sharp, { type OverlayOptions } from 'sharp';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { loadGreyImage } from './decode.js';
 import type { GreyImage } from './grey-image.js';

@@ -74,3 +74,14 @@ export async function weightsFingerprint(config: Pick<BackboneConfig, 'backbone'
   const file = config.weights === 'imagenet' ? imagenetPath(getBackbone(config.backbone), weightsCacheDir()) : path.resolve(experimentDir, config.weights);
   return { weights: existsSync(file) ? await sha256Of(file) : `missing:${file}` };
 }
+
+/**
+ * A weights path that does not exist, as a line for a stage's `check` (`imagenet` is fetched on first
+ * use and `none` reads nothing, so only paths are checked).
+ */
+export function weightsProblems(config: Pick<BackboneConfig, 'weights'>, experimentDir: string): string[] {
+  if (config.weights === 'none' || config.weights === 'imagenet') return [];
+  const file = path.resolve(experimentDir, config.weights);
+  if (existsSync(file)) return [];
+  return [`with.weights: ${file} does not exist; give the path (relative to the YAML file) of a .safetensors file or TF.js model folder, or weights: imagenet | none`];
+}

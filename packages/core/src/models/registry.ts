@@ -7,7 +7,7 @@ import { resnet18, resnet34 } from './resnet/index.js';
 
 const registry = new Map<string, BackboneDefinition>();
 
-export function registerBackbone(definition: BackboneDefinition): void {
+function registerBackbone(definition: BackboneDefinition): void {
   if (registry.has(definition.name)) throw new Error(`a backbone named "${definition.name}" is already registered`);
   registry.set(definition.name, definition);
 }

@@ -3,7 +3,7 @@
 // stays flat over thousands of images.
 
 import type { LayersModel, Tensor } from '@tensorflow/tfjs';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import type { GreyImage } from '../image/grey-image.js';
 import type { AugmentLevel } from '../image/augment.js';
 import { imageBatches, type ImageBatchItem } from '../image/image-batches.js';

@@ -3,7 +3,7 @@
 // inputs to named outputs (Kedro-style). The runner owns persistence and caching.
 
 import type { ArtifactKind, ArtifactTypes } from '../artifacts/kinds.js';
-import type { DataConfig, RuntimeConfig } from '../config/experiment.js';
+import type { RuntimeConfig } from './runtime-config.js';
 import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
 import type { TfHandle } from '../tf/types.js';
@@ -32,12 +32,9 @@ export interface StageContext {
   progress: ProgressFactory;
   /** Loads TensorFlow.js on first call (the configured backend), then returns the same handle. */
   tf(): Promise<TfHandle>;
-  data: DataConfig;
   runtime: RuntimeConfig;
   /** Folder of the experiment YAML: relative paths in a stage's config are relative to it. */
   experimentDir: string;
-  /** The run folder (runs/<name>/<timestamp>/). */
-  runDir: string;
   /** A scratch folder private to this stage execution; deleted after the stage. */
   workDir: string;
   /**
@@ -72,6 +69,14 @@ export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = P
    * weight file named by path. Must be JSON-able; it becomes part of the cache key.
    */
   fingerprint?(config: C, env: { experimentDir: string }): Promise<unknown>;
+  /**
+   * Optional: what `run` would fail on that shows before anything runs — a weights file that is not
+   * there, an unlabelled pool that is empty. One line per problem, naming the `with:` field or data key
+   * and the fix. The runner calls it for every stage on `--dry-run` and before a run starts its first
+   * stage, and stops with exit 2 on any problem. `inputs` holds the inputs known then: those bound to
+   * the dataset or the pool labels (other stages' outputs are not passed).
+   */
+  check?(config: C, env: { experimentDir: string; inputs: Partial<PortValues<I>> }): Promise<string[]> | string[];
   run(ctx: StageContext, config: C, inputs: PortValues<I>): Promise<PortValues<O>>;
 }
 

@@ -2,20 +2,18 @@
 // (ours and third parties'). Logs go to `lines`; progress is silent; TensorFlow on the cpu backend.
 
 import os from 'node:os';
-import type { DataConfig, RuntimeConfig } from '../config/experiment.js';
+import type { RuntimeConfig } from './runtime-config.js';
 import { createLogger, type LogLevel } from '../progress/logger.js';
 import { loadTensorflow } from '../tf/runtime.js';
 import { createRng } from '../util/rng.js';
 import type { MetricRecord, StageContext } from './stage-plugin.js';
 
 export interface TestContextOptions {
-  data?: Partial<DataConfig>;
   runtime?: Partial<RuntimeConfig>;
   seed?: number;
   experimentDir?: string;
   workDir?: string;
   checkpointDir?: string;
-  runDir?: string;
   signal?: AbortSignal;
   /** Receives the lines the stage passes to ctx.headline. */
   headlines?: string[];
@@ -37,17 +35,8 @@ export function createTestContext(options: TestContextOptions = {}): StageContex
     logger,
     progress: () => ({ tick: () => undefined, status: () => undefined, done: () => undefined }),
     tf: () => loadTensorflow({ backend: runtime.backend, logger }),
-    data: {
-      root: os.tmpdir(),
-      labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
-      onBadFile: 'skip',
-      duplicates: { threshold: 3 },
-      preprocess: { normalise: true, clahe: false, crop: 'brain', imageSize: 224 },
-      ...options.data,
-    },
     runtime,
     experimentDir: options.experimentDir ?? os.tmpdir(),
-    runDir: options.runDir ?? os.tmpdir(),
     workDir: options.workDir ?? os.tmpdir(),
     checkpointDir: options.checkpointDir ?? os.tmpdir(),
     signal: options.signal ?? new AbortController().signal,

@@ -1,6 +1,7 @@
 // Loads TensorFlow.js on the requested backend. `auto` tries, in order: tensorflow-gpu
-// (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), wasm (@tensorflow/tfjs +
-// @tensorflow/tfjs-backend-wasm), cpu (@tensorflow/tfjs). The native packages are optional
+// (@tensorflow/tfjs-node-gpu), tensorflow (@tensorflow/tfjs-node), webgpu (@tensorflow/tfjs-backend-webgpu
+// on Dawn's `webgpu` package; only on a hardware adapter, never a software one — webgpu.ts), wasm
+// (@tensorflow/tfjs + @tensorflow/tfjs-backend-wasm), cpu (@tensorflow/tfjs). The native packages are optional
 // dependencies whose install script downloads libtensorflow; where that failed the package is absent
 // or its native binding does not load, and both count as "not available".
 //
@@ -14,6 +15,7 @@ import type { Logger } from '../progress/logger.js';
 import { silentLogger } from '../progress/logger.js';
 import { BACKEND_PREFERENCE, type BackendName, type BackendRequest, type Tf, type TfHandle } from './types.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels.js';
+import { loadWebgpu, probeWebGpu, VULKAN_INSTALL_HINT, WEBGPU_PACKAGE_VERSION, webgpuAutoVerdict, WebGpuUnavailableError, type WebGpuAdapterInfo } from './webgpu.js';
 
 export interface LoadTensorflowOptions {
   backend: BackendRequest;
@@ -31,6 +33,7 @@ const require = createRequire(import.meta.url);
 export const BACKEND_PACKAGES: Record<BackendName, string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
+  webgpu: '@tensorflow/tfjs-backend-webgpu',
   wasm: '@tensorflow/tfjs-backend-wasm',
   cpu: '@tensorflow/tfjs',
 };
@@ -79,6 +82,11 @@ export function installHint(backend: BackendName): string {
         'storage.googleapis.com) and Linux x64/arm64, macOS or Windows x64. If the install script failed, fix that and ' +
         `run: npm rebuild @tensorflow/tfjs-node. See ${README_BACKENDS_SECTION}.\n${fallback}`
       );
+    case 'webgpu':
+      return (
+        `Install it with: npm install webgpu@${WEBGPU_PACKAGE_VERSION} @tensorflow/tfjs-backend-webgpu@${v} (optional dependencies ` +
+        `of @neuro-ssl/core, installed by default), and for a GPU adapter ${VULKAN_INSTALL_HINT}. See ${README_BACKENDS_SECTION}.\n${fallback}`
+      );
     case 'wasm':
       return `Install it with: npm install @tensorflow/tfjs@${v} @tensorflow/tfjs-backend-wasm@${v}\n${fallback}`;
     case 'cpu':
@@ -87,7 +95,8 @@ export function installHint(backend: BackendName): string {
 }
 
 /** "not installed" for a missing package; otherwise the first line of the load error. */
-function describeLoadFailure(pkg: string, err: unknown): string {
+export function describeLoadFailure(pkg: string, err: unknown): string {
+  if (err instanceof WebGpuUnavailableError) return err.reason;
   const e = err as NodeJS.ErrnoException;
   const message = String(e?.message ?? err);
   const firstLine = message.split('\n')[0] ?? message;
@@ -99,6 +108,10 @@ function describeLoadFailure(pkg: string, err: unknown): string {
 
 interface TfModule {
   tf: Tf;
+  /** webgpu: the adapter in use. */
+  adapter?: WebGpuAdapterInfo;
+  /** Logged once when the backend is loaded (webgpu on a software adapter). */
+  warning?: string;
 }
 
 async function importTf(importer: ModuleImporter, pkg: string): Promise<Tf> {
@@ -166,6 +179,8 @@ function loadBackend(importer: ModuleImporter, backend: BackendName): Promise<Tf
     case 'tensorflow-gpu':
     case 'tensorflow':
       return loadNative(importer, backend);
+    case 'webgpu':
+      return loadWebgpu(importer);
     case 'wasm':
       return loadWasm(importer);
     case 'cpu':
@@ -183,6 +198,8 @@ export function createTensorflowLoader(importer: ModuleImporter = (specifier) =>
   const byBackend = new Map<BackendName, TfHandle>();
   const autoChoice: { handle?: TfHandle } = {};
   const failures = new Map<BackendName, string>();
+  /** Why `auto` passed over a backend it did not try to load (webgpu without a hardware adapter). */
+  const autoSkips = new Map<BackendName, string>();
   let queue: Promise<unknown> = Promise.resolve();
 
   const activate = async (handle: TfHandle): Promise<TfHandle> => {
@@ -196,9 +213,10 @@ export function createTensorflowLoader(importer: ModuleImporter = (specifier) =>
     if (known) return activate(known);
     if (failures.has(backend)) return undefined;
     try {
-      const { tf, description } = await loadBackend(importer, backend);
-      const handle: TfHandle = { tf, backend, description };
+      const { tf, description, adapter, warning } = await loadBackend(importer, backend);
+      const handle: TfHandle = { tf, backend, description, ...(adapter ? { adapter } : {}) };
       byBackend.set(backend, handle);
+      if (warning) logger.warn(warning);
       return handle;
     } catch (err) {
       const reason = describeLoadFailure(BACKEND_PACKAGES[backend], err);
@@ -213,17 +231,26 @@ export function createTensorflowLoader(importer: ModuleImporter = (specifier) =>
     if (backend === 'auto') {
       if (autoChoice.handle) return activate(autoChoice.handle);
       for (const candidate of BACKEND_PREFERENCE) {
+        if (candidate === 'webgpu') {
+          // Only a hardware adapter: a software one (lavapipe) is slower than wasm. Decided before loading.
+          const verdict = webgpuAutoVerdict(await probeWebGpu({ importer }));
+          if (!verdict.pick) {
+            autoSkips.set(candidate, verdict.reason);
+            logger.debug(`tensorflow backend webgpu not used by auto: ${verdict.reason}`);
+            continue;
+          }
+        }
         const handle = await tryLoad(candidate, logger);
         if (!handle) continue;
         autoChoice.handle = handle;
         const skipped = BACKEND_PREFERENCE.slice(0, BACKEND_PREFERENCE.indexOf(candidate)).map((b) =>
-          (failures.get(b) ?? `${BACKEND_PACKAGES[b]} unavailable`).replace(/^@tensorflow\//, ''),
+          (autoSkips.get(b) ?? failures.get(b) ?? `${BACKEND_PACKAGES[b]} unavailable`).replace(/^@tensorflow\//, ''),
         );
         const note = skipped.length ? `; ${skipped.join('; ')} — see ${README_BACKENDS_SECTION}` : '';
         logger.info(`tensorflow backend: ${handle.description}${note}`);
         return handle;
       }
-      const reasons = BACKEND_PREFERENCE.map((b) => `${b}: ${failures.get(b) ?? 'unavailable'}`).join('; ');
+      const reasons = BACKEND_PREFERENCE.map((b) => `${b}: ${autoSkips.get(b) ?? failures.get(b) ?? 'unavailable'}`).join('; ');
       throw new Error(`no TensorFlow.js backend could be loaded (${reasons}). ${installHint('cpu')}`);
     }
     if (!(BACKEND_PREFERENCE as readonly string[]).includes(backend)) {

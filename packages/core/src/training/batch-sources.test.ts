@@ -48,7 +48,7 @@ describe('batch plans', () => {
 
   it('reject batches an image stream cannot deliver, and items that do not exist', async () => {
     const options = {
-      preprocess: { normalise: true, clahe: false, crop: 'none' as const, imageSize: 32 },
+      preprocess: { normalize: true, clahe: false, crop: 'none' as const, imageSize: 32 },
       normalization: IMAGENET_NORMALIZATION,
       batchSize: 3,
       concurrency: 1,

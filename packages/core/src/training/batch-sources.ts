@@ -3,7 +3,7 @@
 // augmented view; each epoch picks one view per image, so the head still sees augmentation without
 // the backbone running again.
 
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import type { AugmentLevel } from '../image/augment.js';
 import { imageBatches } from '../image/image-batches.js';
 import type { Normalization } from '../image/normalization.js';

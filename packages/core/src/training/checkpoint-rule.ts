@@ -1,14 +1,17 @@
-// When is an epoch (or a self-training round) the new best? The notebook's rule, by default: PR-AUC
-// or F-beta improves, and F-beta stays at least `keepFBeta` × the best F-beta seen so far — so a
-// PR-AUC gain bought by collapsing recall at the threshold does not count. Or a single metric.
+// When is an epoch (or a self-training round) the new best? By default (`prAucOrFBeta`, the reference
+// notebook's rule, which the YAML used to call `notebook`): PR-AUC or F-beta improves, and F-beta stays
+// at least `keepFBeta` × the best F-beta seen so far — so a PR-AUC gain bought by collapsing recall at
+// the threshold does not count. Or a single metric.
 
-import type { BinaryEvaluation } from './binary-evaluation.js';
+import { METRIC_NAMES, type BinaryEvaluation } from './binary-evaluation.js';
 
-export type CheckpointRule =
-  | { rule: 'notebook'; keepFBeta: number }
-  | { rule: 'metric'; metric: 'fBeta' | 'prAuc' | 'rocAuc' | 'accuracy' | 'loss' | 'ece' | 'brier' };
+/** What a `{rule: metric}` checkpoint may watch: every reported validation metric, and the validation loss. */
+export const CHECKPOINT_METRICS = [...METRIC_NAMES, 'loss'] as const;
+export type CheckpointMetric = (typeof CHECKPOINT_METRICS)[number];
 
-export const DEFAULT_CHECKPOINT_RULE: CheckpointRule = { rule: 'notebook', keepFBeta: 0.9 };
+export type CheckpointRule = { rule: 'prAucOrFBeta'; keepFBeta: number } | { rule: 'metric'; metric: CheckpointMetric };
+
+export const DEFAULT_CHECKPOINT_RULE: CheckpointRule = { rule: 'prAucOrFBeta', keepFBeta: 0.9 };
 
 export interface CheckpointScore {
   evaluation: BinaryEvaluation;
@@ -44,8 +47,13 @@ export function improves(rule: CheckpointRule, current: CheckpointScore, best: C
   return (prAucUp || fBetaUp) && c.fBeta >= rule.keepFBeta * b.fBeta - EPS;
 }
 
+/**
+ * When a checkpoint rule counts a new score as the best, as a condition in words (for the log):
+ * "PR-AUC or F-beta improves and F-beta ≥ 0.9 × best F-beta", "prAuc increases", "loss decreases".
+ * A metric is named as the YAML names it.
+ */
 export function describeRule(rule: CheckpointRule): string {
-  return rule.rule === 'notebook'
+  return rule.rule === 'prAucOrFBeta'
     ? `PR-AUC or F-beta improves and F-beta ≥ ${rule.keepFBeta} × best F-beta`
     : `${rule.metric} ${LOWER_IS_BETTER.has(rule.metric) ? 'decreases' : 'increases'}`;
 }

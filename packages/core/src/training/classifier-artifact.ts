@@ -5,7 +5,7 @@
 
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { ModelArtifact } from '../artifacts/kinds.js';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import type { Normalization } from '../image/normalization.js';
 import type { Tf } from '../tf/types.js';
 import type { WeightsIdentity } from '../weights/weights-cache.js';
@@ -53,7 +53,15 @@ export async function loadClassifier(tf: Tf, artifact: ModelArtifact): Promise<{
   if (!isClassifierMeta(artifact.meta)) {
     throw new Error(`${artifact.dir}: not a classifier written by the train stage (meta.kind is ${JSON.stringify(artifact.meta.kind)}, expected "${CLASSIFIER_KIND}")`);
   }
-  return { model: await loadModelFolder(tf, artifact.dir), meta: artifact.meta };
+  return { model: await loadModelFolder(tf, artifact.dir), meta: upgradeClassifierMeta(artifact.meta) };
+}
+
+/** Models saved before `preprocess.normalise` was spelled `normalize` keep loading with the same preprocessing. */
+export function upgradeClassifierMeta<M extends ClassifierMeta>(meta: M): M {
+  const pre = meta.preprocess as PreprocessConfig & { normalise?: boolean };
+  if (pre === undefined || pre === null || pre.normalize !== undefined || pre.normalise === undefined) return meta;
+  const { normalise, ...rest } = pre;
+  return { ...meta, preprocess: { ...rest, normalize: normalise } };
 }
 
 /** Positive-class name (label 1) and negative-class name (label 0). */

@@ -1,10 +1,14 @@
-// The training loop every mode and every self-training round shares: Adam on BCE-with-logits
-// (pos_weight, optional label smoothing and L2 weight decay), one validation pass per epoch scored
-// with the full binary report, the best epoch chosen by the checkpoint rule, and the state of every
-// epoch (weights, Adam moments, history) saved so an interrupted run resumes where it stopped.
+// The training loop every mode and every self-training round shares: Adam on a per-batch loss (by
+// default BCE-with-logits with pos_weight, optional label smoothing and per-row weights) plus optional
+// L2 weight decay, one validation pass per epoch scored with the full binary report, the best epoch
+// chosen by the checkpoint rule, and the state of every epoch (weights, Adam moments, history) saved so
+// an interrupted run resumes where it stopped.
 //
 // What is trained on is abstract (a BatchSource): image batches for finetune/partial, cached
-// feature batches for the probe; the loop does not know which.
+// feature batches for the probe; the loop does not know which. How a batch becomes a loss is a hook
+// (`batchLoss`): weighted BCE on hard, soft or mixed-up targets is the default, and a loss that needs
+// more than one view of a batch (a weak → strong consistency loss) is another hook over a batch type
+// that carries those views — the same loop either way.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -28,15 +32,48 @@ export interface TrainBatch {
 }
 
 /** The batches of one epoch (0-based); shuffling and augmentation are the source's business. */
-export type BatchSource = (epoch: number) => AsyncIterable<TrainBatch>;
+export type BatchSource<B extends TrainBatch = TrainBatch> = (epoch: number) => AsyncIterable<B>;
 
-export interface FitOptions {
+/** What a per-batch loss sees, inside the optimizer's step (every tensor it makes is tidied). */
+export interface LossContext<B extends TrainBatch = TrainBatch> {
+  tf: Tf;
+  /** The model being trained: what its trainable weights get from the loss is the gradient. */
+  model: LayersModel;
+  /** The batch as the source yielded it (after any BatchPlan transform: mixup, soft targets). */
+  batch: B;
+  /** The model is applied in training mode (dropout on, trainable BatchNorm on batch statistics). */
+  training: true;
+  /** The model on `data` (row-major, `shape`) in training mode: logits [n, 1]. */
+  forward(data: Float32Array, shape: number[]): Tensor;
+}
+
+/** A batch → the scalar loss to minimise (weight decay, when set, is added by the loop). */
+export type BatchLoss<B extends TrainBatch = TrainBatch> = (ctx: LossContext<B>) => Scalar;
+
+/**
+ * The default loss: BCE-with-logits on the batch's targets (hard, soft or mixed up) with pos_weight,
+ * optional label smoothing and the batch's per-row weights.
+ */
+export function weightedBceLoss(options: BceOptions): BatchLoss {
+  return ({ tf, batch, forward }) => {
+    const logits = forward(batch.data, batch.shape);
+    const y = tf.tensor1d(batch.targets);
+    const w = batch.weights ? tf.tensor1d(batch.weights) : undefined;
+    return bceWithLogits(tf, logits, y, options, w) as Scalar;
+  };
+}
+
+export interface FitOptions<B extends TrainBatch = TrainBatch> {
   epochs: number;
   learningRate: number;
+  /** BCE settings: the default batch loss's, and always the validation loss's (its pos_weight). */
   loss: BceOptions;
+  /** The per-batch training loss; default weightedBceLoss(loss). */
+  batchLoss?: BatchLoss<B>;
   /** L2 penalty added to the gradient (torch's Adam weight_decay); 0 = none. */
   weightDecay: number;
-  train: BatchSource;
+  /** Training batches; the rows of a batch (for the mean training loss and progress) are its targets. */
+  train: BatchSource<B>;
   /** Rows per epoch, for progress and throughput. */
   trainSize: number;
   /** Validation logits, in the order of `validationLabels`. */
@@ -94,7 +131,7 @@ interface FitState {
 const STATE_FILE = 'state.json';
 
 /** Trains `model` (input → one logit) in place; on return it holds the LAST epoch's weights. */
-export async function fit(tf: Tf, model: LayersModel, options: FitOptions): Promise<FitResult> {
+export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: LayersModel, options: FitOptions<B>): Promise<FitResult> {
   const label = options.label ? `${options.label}: ` : '';
   const lastDir = path.join(options.checkpointDir, 'last');
   const bestDir = path.join(options.checkpointDir, 'best');
@@ -116,6 +153,8 @@ export async function fit(tf: Tf, model: LayersModel, options: FitOptions): Prom
   const scoreOf = (r: EpochRecord): CheckpointScore => ({ evaluation: r, loss: r.valLoss });
   let best: CheckpointScore | null = bestEpoch > 0 ? scoreOf(history[bestEpoch - 1]!) : null;
   const trainable = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs').Variable);
+  const batchLoss: BatchLoss<B> = options.batchLoss ?? weightedBceLoss(options.loss);
+  const forward = (data: Float32Array, shape: number[]): Tensor => model.apply(tf.tensor(data, shape), { training: true }) as Tensor;
   options.logger.info(
     `${label}training ${trainable.length} weight tensors (${countParams(model)} parameters) for ${options.epochs} epochs; best epoch = ${describeRule(options.checkpoint)}`,
   );
@@ -137,13 +176,9 @@ export async function fit(tf: Tf, model: LayersModel, options: FitOptions): Prom
       const cost = optimizer.minimize(
         () =>
           tf.tidy(() => {
-            const x = tf.tensor(batch.data, batch.shape);
-            const logits = model.apply(x, { training: true }) as Tensor;
-            const y = tf.tensor1d(batch.targets);
-            const w = batch.weights ? tf.tensor1d(batch.weights) : undefined;
-            let loss = bceWithLogits(tf, logits, y, options.loss, w);
+            let loss: Scalar = batchLoss({ tf, model, batch, training: true, forward });
             if (options.weightDecay > 0) loss = loss.add(tf.addN(trainable.map((v) => v.square().sum())).mul(options.weightDecay / 2));
-            return loss as Scalar;
+            return loss;
           }),
         true,
         trainable,

@@ -17,7 +17,7 @@ import { ProbeFeatureCache } from './probe-features.js';
 let dir: string;
 let tf: Tf;
 let items: ImageBatchItem[];
-const preprocess = { normalise: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
+const preprocess = { normalize: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
 const spec: ClassifierSpec = { backbone: 'mobilenet_v2', width: 0.35, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 // head trains in seconds on what is cached here.
 
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import { augment } from '../image/augment.js';
 import type { GreyImage } from '../image/grey-image.js';
 import type { ImageBatchItem } from '../image/image-batches.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { LayersModel } from '@tensorflow/tfjs';
 import { scanDataset } from '../data/scan-dataset.js';
 import { writeSyntheticScans } from '../data/synthetic-scans.js';
-import type { DataConfig } from '../config/experiment.js';
+import type { DataConfig } from '../data/data-config.js';
 import { IMAGENET_NORMALIZATION } from '../image/normalization.js';
 import { seededInit } from '../models/seeded-init.js';
 import { silentLogger } from '../progress/logger.js';
@@ -23,7 +23,7 @@ let dir: string;
 let tf: Tf;
 let train: TrainItem[];
 let validation: ValidationItem[];
-const preprocess = { normalise: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
+const preprocess = { normalize: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
 const spec: ClassifierSpec = { backbone: 'resnet18', width: 0.125, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
 
 beforeAll(async () => {

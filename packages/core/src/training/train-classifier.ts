@@ -4,7 +4,7 @@
 // features and then copies it into the classifier, so every mode returns the same kind of model.
 
 import type { AdamOptimizer, LayersModel, Tensor } from '@tensorflow/tfjs';
-import type { PreprocessConfig } from '../config/experiment.js';
+import type { PreprocessConfig } from '../data/data-config.js';
 import type { AugmentLevel } from '../image/augment.js';
 import type { Normalization } from '../image/normalization.js';
 import type { Logger } from '../progress/logger.js';
@@ -17,7 +17,7 @@ import type { BceOptions } from './bce-loss.js';
 import type { EvaluationOptions } from './binary-evaluation.js';
 import type { CheckpointRule } from './checkpoint-rule.js';
 import { buildHead, copyHeadWeights, initHead, setTrainable, type BatchNormMode, type ClassifierSpec, type TrainMode } from './classifier.js';
-import { fit, type EpochRecord } from './fit.js';
+import { fit, type BatchLoss, type EpochRecord } from './fit.js';
 import { restoreWeights } from './model-folder.js';
 import type { ProbeFeatureCache } from './probe-features.js';
 
@@ -72,6 +72,11 @@ export interface TrainClassifierOptions {
   optimizer?: AdamOptimizer;
   /** Batch composition instead of a plain shuffle (SSL: labelled rows per batch, mixup), in every mode. */
   plan?: BatchPlan;
+  /**
+   * The per-batch loss (default: weighted BCE with `settings.loss`). In probe mode the model it gets is
+   * the head and the batch holds cached features; otherwise the classifier on image batches.
+   */
+  batchLoss?: BatchLoss;
   onEpoch?: (record: EpochRecord) => void;
 }
 
@@ -105,6 +110,7 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
     ...(options.optimizer ? { optimizer: options.optimizer } : {}),
     ...(settings.patience !== undefined ? { patience: settings.patience } : {}),
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+    ...(options.batchLoss ? { batchLoss: options.batchLoss } : {}),
   };
 
   if (settings.mode === 'probe') {

@@ -20,7 +20,7 @@ import { trainClassifier, type ValidationItem } from './train-classifier.js';
 let dir: string;
 let train: TrainItem[];
 let validation: ValidationItem[];
-const preprocess = { normalise: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
+const preprocess = { normalize: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
 const spec: ClassifierSpec = { backbone: 'mobilenet_v2', width: 0.35, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
 
 beforeAll(async () => {

@@ -33,8 +33,8 @@ describe('bceWithLogits', () => {
 
 describe('checkpoint rule', () => {
   const score = (fBeta: number, prAuc: number | null, loss = 1): CheckpointScore => ({ evaluation: { ...evaluateBinary([0, 1], [0, 0], { threshold: 0.5, beta: 2, eceBins: 15 }), fBeta, prAuc }, loss });
-  it("notebook rule: PR-AUC or F2 up, and F2 ≥ 0.9 × best F2", () => {
-    const rule = { rule: 'notebook', keepFBeta: 0.9 } as const;
+  it("prAucOrFBeta rule (the notebook's): PR-AUC or F2 up, and F2 ≥ 0.9 × best F2", () => {
+    const rule = { rule: 'prAucOrFBeta', keepFBeta: 0.9 } as const;
     expect(improves(rule, score(0.5, 0.5), null)).toBe(true);
     expect(improves(rule, score(0.6, 0.5), score(0.5, 0.5))).toBe(true); // F2 up
     expect(improves(rule, score(0.46, 0.7), score(0.5, 0.5))).toBe(true); // PR-AUC up, F2 0.92 × best

@@ -103,10 +103,3 @@ export function depthwiseToHwc1(t: NamedTensor): NamedTensor {
   return { shape: [h, w, c, 1], data: out };
 }
 
-/** PyTorch linear weight [out, in] → TF.js dense kernel [in, out]. */
-export function linearToDense(t: NamedTensor): NamedTensor {
-  const [o, i] = t.shape as [number, number];
-  const out = new Float32Array(t.data.length);
-  for (let oo = 0; oo < o; oo++) for (let ii = 0; ii < i; ii++) out[ii * o + oo] = t.data[oo * i + ii] as number;
-  return { shape: [i, o], data: out };
-}

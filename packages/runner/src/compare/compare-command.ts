@@ -3,7 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileExclusive } from '@neuro-ssl/core';
+import { writeFileExclusive } from '@neuro-ssl/core/util';
 import { compareRuns } from './compare.js';
 import { renderCompareHtml } from './compare-html.js';
 import { renderCompareText } from './compare-text.js';

@@ -3,7 +3,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { YamlSource } from '@neuro-ssl/core';
+import { YamlSource } from '../config/yaml-source.js';
 import { readRunSummary, RunTargetError } from './run-index.js';
 import { numberMap, type StoredRunSummary, type StoredStageSummary } from './run-summary.js';
 

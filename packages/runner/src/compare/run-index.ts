@@ -3,7 +3,7 @@
 
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { suggest } from '@neuro-ssl/core';
+import { suggest } from '@neuro-ssl/core/config';
 import { parseRunSummary, type StoredRunSummary } from './run-summary.js';
 
 /** A target that names no readable run; the CLI maps it to exit code 2. */

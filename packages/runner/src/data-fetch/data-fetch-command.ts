@@ -10,7 +10,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { suggest } from '@neuro-ssl/core';
+import { suggest } from '@neuro-ssl/core/config';
 import { ATTRIBUTION_FILE, attributionText } from './attribution.js';
 import { BR35H_CLASS_OF, BR35H_CLASSES } from './br35h-layout.js';
 import { BR35H_ARCHIVE_URL, BR35H_KAGGLE_URL } from './br35h-source.js';

@@ -2,7 +2,7 @@
 // groups near-duplicates by, so the split made here is the one the runner will check. An image that
 // does not decode (sharp's failOn 'warning', as the scan) is left out: the scan would skip it anyway.
 
-import { computeDhash } from '@neuro-ssl/core';
+import { computeDhash } from '@neuro-ssl/core/data';
 
 export interface HashOutcome<T> {
   hashed: (T & { dhash: string })[];

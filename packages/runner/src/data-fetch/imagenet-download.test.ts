@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getBackbone, loadTensorflow, resolveWeights, silentLogger } from '@neuro-ssl/core';
+import { silentLogger } from '@neuro-ssl/core';
+import { getBackbone, resolveWeights } from '@neuro-ssl/core/models';
+import { loadTensorflow } from '@neuro-ssl/core/tf';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
 const SHARED_WEIGHTS = path.join(process.env.NEURO_SSL_SHARED_DIR ?? path.resolve(REPO_ROOT, '../shared'), 'weights/mobilenet_v2_0.35_224_imagenet');

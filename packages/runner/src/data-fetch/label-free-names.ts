@@ -4,7 +4,8 @@
 // again), which also makes byte-identical copies collide on purpose: they are one image.
 
 import { createHash } from 'node:crypto';
-import { sniffFormat, type ImageFormat } from '@neuro-ssl/core';
+import type { ImageFormat } from '@neuro-ssl/core';
+import { sniffFormat } from '@neuro-ssl/core/data';
 
 /** The extension from the content, never from the source name: some Br35H ".jpg" files are PNGs. */
 const EXTENSIONS: Readonly<Record<Exclude<ImageFormat, 'unknown'>, string>> = {

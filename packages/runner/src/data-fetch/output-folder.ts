@@ -6,7 +6,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { isProcessAlive } from '@neuro-ssl/core';
+import { isProcessAlive } from '@neuro-ssl/core/util';
 import { DataFetchError } from './data-fetch-error.js';
 
 /** Throws DataFetchError (exit 2) unless `out` is missing or an empty folder. */

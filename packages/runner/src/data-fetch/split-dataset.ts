@@ -4,7 +4,8 @@
 // its members are known to be that class: a group touching pred/ or both classes stays in the pool.
 // Deterministic for a seed, whatever order the archive listed its files in.
 
-import { createRng, deriveSeed, findNearDuplicateGroups } from '@neuro-ssl/core';
+import { createRng, deriveSeed } from '@neuro-ssl/core';
+import { findNearDuplicateGroups } from '@neuro-ssl/core/data';
 import { DataFetchError } from './data-fetch-error.js';
 
 export interface SplitItem {

@@ -9,7 +9,7 @@
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { parseExperiment } from '@neuro-ssl/core';
+import { parseExperiment } from '../config/load-experiment.js';
 
 export const EXPERIMENT_FILE = 'br35h-quickstart.yaml';
 
@@ -59,7 +59,7 @@ data:
     dir: sans_label
     labelsFile: ${q(o.labelsFile)}
   duplicates: { threshold: ${o.duplicatesThreshold} }
-  preprocess: { normalise: true, clahe: false, crop: brain, imageSize: 224 }
+  preprocess: { normalize: true, clahe: false, crop: brain, imageSize: 224 }
 runtime:
   backend: auto
   batchSize: 16

@@ -2,7 +2,7 @@
 // `runner report` never sees half a report.
 
 import path from 'node:path';
-import { writeFileAtomic } from '@neuro-ssl/core';
+import { writeFileAtomic } from '@neuro-ssl/core/util';
 
 import { renderReport } from './render-report.js';
 

@@ -21,7 +21,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureKeyedFolder, lastLines, runProcess } from '@neuro-ssl/core';
+import { ensureKeyedFolder, lastLines, runProcess } from '@neuro-ssl/core/util';
 import type { Matrix } from '../matrix.js';
 import { gaussianMixture, type GaussianMixture, type GaussianMixtureOptions } from './gaussian-mixture.js';
 

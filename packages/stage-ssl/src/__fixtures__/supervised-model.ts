@@ -3,27 +3,10 @@
 // training split, calibrated on the validation split, saved with its ClassifierMeta.
 
 import path from 'node:path';
-import {
-  CLASSIFIER_KIND,
-  DEFAULT_CHECKPOINT_RULE,
-  IMAGENET_NORMALIZATION,
-  ProbeFeatureCache,
-  attachHead,
-  buildBackbone,
-  calibrate,
-  createRng,
-  featureExtractor,
-  saveModelFolder,
-  seededInit,
-  silentLogger,
-  trainClassifier,
-  type ClassifierMeta,
-  type ClassifierSpec,
-  type DatasetIndex,
-  type ModelArtifact,
-  type PreprocessConfig,
-  type Tf,
-} from '@neuro-ssl/core';
+import { createRng, silentLogger, type DatasetIndex, type ModelArtifact, type PreprocessConfig, type Tf } from '@neuro-ssl/core';
+import { IMAGENET_NORMALIZATION } from '@neuro-ssl/core/image';
+import { CLASSIFIER_KIND, DEFAULT_CHECKPOINT_RULE, ProbeFeatureCache, attachHead, buildBackbone, calibrate, featureExtractor, saveModelFolder, trainClassifier, type ClassifierMeta, type ClassifierSpec } from '@neuro-ssl/core/learn';
+import { seededInit } from '@neuro-ssl/core/models';
 
 export const SPEC: ClassifierSpec = { backbone: 'resnet18', width: 0.125, imageSize: 32, head: { type: 'linear', hidden: 0, dropout: 0 } };
 

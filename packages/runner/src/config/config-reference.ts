@@ -1,7 +1,7 @@
 // The README's experiment YAML reference, generated from the core schema so that the two never drift
 // (config-reference.test.ts fails when they do; `npm run docs:config` rewrites the README section).
 
-import type { JsonSchema } from '../plugin/stage-plugin.js';
+import type { JsonSchema } from '@neuro-ssl/core';
 import { experimentSchema } from './experiment-schema.js';
 
 interface Row {
@@ -17,7 +17,7 @@ export function renderConfigReference(schema: JsonSchema = experimentSchema): st
   walk(schema, '', rows);
   const header = ['Field', 'Type', 'Default', 'Allowed values', 'Description'];
   const lines = [
-    '<!-- Generated from packages/core/src/config/experiment-schema.ts by `npm run docs:config`; do not edit by hand. -->',
+    '<!-- Generated from packages/runner/src/config/experiment-schema.ts by `npm run docs:config`; do not edit by hand. -->',
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,
@@ -37,6 +37,11 @@ function walk(schema: JsonSchema, prefix: string, rows: Row[]): void {
 }
 
 function addRow(schema: JsonSchema, field: string, required: boolean, rows: Row[]): void {
+  if (typeof schema['x-renamedTo'] === 'string') {
+    const renamed = `\`${field.replace(/[^.]+$/, schema['x-renamedTo'])}\``;
+    rows.push({ field: `\`${field}\``, type: '—', default: '—', allowed: '—', description: `Deprecated spelling of ${renamed}: still read, with a warning.` });
+    return;
+  }
   rows.push({
     field: `\`${field}\``,
     type: typeOf(schema),

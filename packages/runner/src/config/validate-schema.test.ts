@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonSchema } from '../plugin/stage-plugin.js';
+import type { JsonSchema } from '@neuro-ssl/core';
+import { compileSchema, editDistance, suggest, validateWithSchema } from '@neuro-ssl/core/config';
 import { parseExperiment } from './load-experiment.js';
-import { compileSchema, validateWithSchema } from './validate-schema.js';
-import { editDistance, suggest } from '../util/suggest.js';
 import { YamlSource } from './yaml-source.js';
 
 const pluginSchema: JsonSchema = {
@@ -115,5 +114,40 @@ describe('suggest', () => {
     expect(suggest('xyz', ['brain', 'none'])).toBeUndefined();
     expect(editDistance('ab', 'ba')).toBe(1);
     expect(editDistance('kitten', 'sitting')).toBe(3);
+  });
+});
+
+describe('deprecated spellings', () => {
+  const schema: JsonSchema = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      threshold: { type: 'number', default: 0.5 },
+      decisionThreshold: { 'x-renamedTo': 'threshold' },
+      rule: { type: 'object', properties: { kind: { enum: ['prAucOrFBeta', 'loss'], 'x-deprecatedValues': { notebook: 'prAucOrFBeta' } } } },
+    },
+  };
+  const yaml = 'stages:\n  - use: x\n    with:\n      decisionThreshold: 0.3\n      rule: { kind: notebook }\n';
+  const source = YamlSource.parse(yaml, '/e.yaml');
+  const withBlock = (source.toJS() as { stages: { with: unknown }[] }).stages[0]!.with;
+
+  it('moves an old key to its new name and an old value to its new spelling, warning with the position', () => {
+    const { value, issues, warnings } = validateWithSchema(schema, withBlock, { file: '/e.yaml', source, basePath: ['stages', 0, 'with'] });
+    expect(issues).toEqual([]);
+    expect(value).toEqual({ threshold: 0.3, rule: { kind: 'prAucOrFBeta' } });
+    expect(warnings.map((w) => `${w.line}:${w.column} ${w.path}: ${w.message}`)).toEqual([
+      '4:7 stages[0].with.decisionThreshold: "decisionThreshold" is deprecated: write "threshold" (same meaning)',
+      '5:15 stages[0].with.rule.kind: "notebook" is deprecated: write kind: prAucOrFBeta (same meaning)',
+    ]);
+  });
+
+  it('keeps the new key when both spellings are given, and says the old one is ignored', () => {
+    const { value, warnings } = validateWithSchema(schema, { threshold: 0.7, decisionThreshold: 0.3 }, { file: 'x.yaml' });
+    expect(value).toEqual({ threshold: 0.7 });
+    expect(warnings[0]!.message).toMatch(/"decisionThreshold" is deprecated and "threshold" is also given: "decisionThreshold" is ignored/);
+  });
+
+  it('leaves current spellings alone', () => {
+    expect(validateWithSchema(schema, { threshold: 0.2 }, { file: 'x.yaml' }).warnings).toEqual([]);
   });
 });

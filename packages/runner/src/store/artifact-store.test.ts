@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
 import { ArtifactStore, hashDirectory, stageKey } from './artifact-store.js';
-import { codecFor } from './codecs.js';
-import type { ClusterReport, FeatureTable, Metrics, PseudoLabels } from './kinds.js';
+import { codecFor, type ClusterReport, type FeatureTable, type Metrics, type PseudoLabels } from '@neuro-ssl/core';
 
 let dir: string;
 beforeEach(async () => {

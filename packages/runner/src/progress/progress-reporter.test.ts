@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from './logger.js';
+import { createLogger } from '@neuro-ssl/core';
 import { createProgressFactory, createRunLogSink, formatDuration } from './progress-reporter.js';
 
 function fakeStream(isTTY: boolean, columns?: number) {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, formatConfigIssue } from './config-error.js';
+import { ConfigError, formatConfigIssue } from '@neuro-ssl/core/config';
 import { parseLabelsFile, readLabelsFile } from './labels-file.js';
 import { loadExperiment } from './load-experiment.js';
 

@@ -3,7 +3,7 @@
 // the label a class name of `data.labelled.classes` or its index. Never a training input.
 
 import { readFile } from 'node:fs/promises';
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { ConfigError, type ConfigIssue } from '@neuro-ssl/core/config';
 
 export const LABELS_FILE_FORMAT = 'a CSV of filename,label (one row per unlabelled image, an optional "filename,label" header)';
 

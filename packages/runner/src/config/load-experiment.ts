@@ -6,11 +6,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { ConfigError, formatConfigPath } from './config-error.js';
+import { ConfigError, formatConfigPath, validateWithSchema, type ConfigIssue } from '@neuro-ssl/core/config';
 import { experimentSchema, STAGE_ID_PATTERN } from './experiment-schema.js';
-import type { DataConfig, ExperimentConfig, RuntimeConfig, StageConfig } from './experiment.js';
+import type { PoolLabels, RuntimeConfig } from '@neuro-ssl/core';
+import type { DataConfig } from '@neuro-ssl/core/data';
+import type { ExperimentConfig, StageConfig } from './experiment-config.js';
 import { readLabelsFile } from './labels-file.js';
-import { validateWithSchema } from './validate-schema.js';
 import { YamlSource } from './yaml-source.js';
 
 export interface LoadedExperiment {
@@ -20,6 +21,10 @@ export interface LoadedExperiment {
   source: YamlSource;
   /** The document exactly as written (no defaults). */
   raw: unknown;
+  /** Deprecated spellings that were accepted (each names the new one), for the log. */
+  warnings: ConfigIssue[];
+  /** The benchmark labels of the pool (data.unlabelled.labelsFile), read once; empty without one. */
+  poolLabels: PoolLabels;
 }
 
 /** Throws ConfigError (every problem at once, each with file:line:column) when the file is invalid. */
@@ -34,28 +39,31 @@ export async function loadExperiment(file: string): Promise<LoadedExperiment> {
     throw new ConfigError([{ file: absolute, path: '', message: `cannot read the experiment file: ${reason}` }]);
   }
   const loaded = parseExperiment(text, absolute);
-  await checkLabelsFile(loaded);
-  return loaded;
+  return { ...loaded, poolLabels: await readPoolLabels(loaded) };
 }
 
-/** A benchmark labels file is read once here, so a missing file or a bad row stops the run before any stage. */
-async function checkLabelsFile({ config, source }: LoadedExperiment): Promise<void> {
+/**
+ * A benchmark labels file is read once here — a missing file or a bad row stops the run before any
+ * stage — and becomes the PoolLabels artifact that only the stages declaring it receive.
+ */
+async function readPoolLabels({ config, source }: Omit<LoadedExperiment, 'poolLabels'>): Promise<PoolLabels> {
   const unlabelled = config.data.unlabelled;
-  if (!unlabelled?.labelsFile) return;
+  if (!unlabelled?.labelsFile) return { source: null, labels: {} };
   const pos = source.locate(['data', 'unlabelled', 'labelsFile']);
-  await readLabelsFile(unlabelled.labelsFile, {
+  const labels = await readLabelsFile(unlabelled.labelsFile, {
     classes: config.data.labelled.classes,
     unlabelledDir: unlabelled.dir,
     blame: { file: source.file, line: pos.line, column: pos.column },
   });
+  return { source: unlabelled.labelsFile, labels: Object.fromEntries([...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
 }
 
 /** Like loadExperiment, from text already in memory; `file` is used for messages and to resolve paths. */
-export function parseExperiment(text: string, file: string): LoadedExperiment {
+export function parseExperiment(text: string, file: string): Omit<LoadedExperiment, 'poolLabels'> {
   const absolute = path.resolve(file);
   const source = YamlSource.parse(text, absolute);
   const raw = source.toJS(); // throws ConfigError on YAML syntax errors
-  const { value, issues } = validateWithSchema<SchemaShape>(experimentSchema, raw, { file: absolute, source, basePath: [] });
+  const { value, issues, warnings } = validateWithSchema<SchemaShape>(experimentSchema, raw, { file: absolute, source, basePath: [] });
   const issueAt = (p: (string | number)[], message: string, preferKey = false): void => {
     const pos = source.locate(p, { preferKey });
     issues.push({ file: absolute, line: pos.line, column: pos.column, path: formatConfigPath(p), message });
@@ -66,7 +74,7 @@ export function parseExperiment(text: string, file: string): LoadedExperiment {
 
   const baseDir = path.dirname(absolute);
   const config = buildConfig(value, ids, baseDir);
-  return { config, source, raw };
+  return { config, source, raw, warnings };
 }
 
 /** YAML of a resolved config, for the run folder's config.resolved.yaml. */
@@ -171,7 +179,7 @@ function buildConfig(value: SchemaShape, ids: string[], baseDir: string): Experi
     onBadFile: d.onBadFile,
     duplicates: { threshold: d.duplicates.threshold },
     preprocess: {
-      normalise: d.preprocess.normalise,
+      normalize: d.preprocess.normalize,
       clahe: d.preprocess.clahe,
       crop: d.preprocess.crop,
       imageSize: d.preprocess.imageSize,

@@ -2,24 +2,10 @@
 // reported as file:line:column.
 
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { ConfigError, type ConfigIssue, type ConfigPath, type LocateOptions, type SourceLocator, type SourcePosition } from '@neuro-ssl/core/config';
 
-export type ConfigPath = readonly (string | number)[];
+export type { ConfigPath, LocateOptions, SourcePosition };
 
-export interface SourcePosition {
-  /** 1-based. */
-  line: number;
-  /** 1-based. */
-  column: number;
-}
-
-export interface LocateOptions {
-  /**
-   * When the path ends at a mapping entry, point at its key rather than its value (used for unknown
-   * fields and for "missing field" issues, which point at the key of the object that lacks the field).
-   */
-  preferKey?: boolean;
-}
 
 const FRIENDLY_YAML_ERRORS: Record<string, string> = {
   MULTIPLE_DOCS: 'the file must contain a single YAML document (found another "---" document)',
@@ -27,7 +13,7 @@ const FRIENDLY_YAML_ERRORS: Record<string, string> = {
   TAB_AS_INDENT: 'tabs are not allowed as indentation; use spaces',
 };
 
-export class YamlSource {
+export class YamlSource implements SourceLocator {
   readonly file: string;
   readonly text: string;
   readonly document: Document.Parsed;

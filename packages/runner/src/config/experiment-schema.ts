@@ -2,8 +2,8 @@
 // validates its own block against its `configSchema` (see validate-schema.ts). Every field carries a
 // `description`; config-reference.ts turns this schema into the README's reference table.
 
-import type { JsonSchema } from '../plugin/stage-plugin.js';
-import { BACKEND_PREFERENCE } from '../tf/types.js';
+import type { JsonSchema } from '@neuro-ssl/core';
+import { BACKEND_PREFERENCE } from '@neuro-ssl/core/tf';
 
 /** Stage ids: lower-case letters, digits and dashes, starting with a letter. */
 export const STAGE_ID_PATTERN = '^[a-z][a-z0-9-]*$';
@@ -116,11 +116,13 @@ export const experimentSchema: JsonSchema = {
           additionalProperties: false,
           default: {},
           properties: {
-            normalise: {
+            normalize: {
               type: 'boolean',
               description: 'Stretch intensities to the full 0..255 range (1st..99th percentile).',
               default: true,
             },
+            // Spelled `normalise` before 0.2: accepted, with a warning naming `normalize`.
+            normalise: { 'x-renamedTo': 'normalize' },
             clahe: {
               type: 'boolean',
               description: 'Contrast-limited adaptive histogram equalisation.',
@@ -153,7 +155,7 @@ export const experimentSchema: JsonSchema = {
           type: 'string',
           enum: ['auto', ...BACKEND_PREFERENCE],
           description:
-            'TensorFlow.js backend; `auto` picks the first available of tensorflow-gpu, tensorflow, wasm, cpu.',
+            'TensorFlow.js backend; `auto` picks the first available of tensorflow-gpu, tensorflow, webgpu (a hardware GPU adapter only, never a software one), wasm, cpu.',
           default: 'auto',
         },
         batchSize: {

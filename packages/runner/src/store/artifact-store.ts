@@ -6,10 +6,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { ArtifactKind, ArtifactTypes } from './kinds.js';
-import { codecFor } from './codecs.js';
-import { stableStringify } from '../util/stable-json.js';
-import { isProcessAlive } from '../util/keyed-folder.js';
+import { codecFor, type ArtifactKind, type ArtifactTypes } from '@neuro-ssl/core';
+import { isProcessAlive, stableStringify } from '@neuro-ssl/core/util';
 
 export interface ArtifactRef {
   kind: ArtifactKind;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '@neuro-ssl/core/config';
 import { YamlSource } from './yaml-source.js';
 
 const text = ['name: demo', 'data:', '  root: ./x', '  empty:', 'stages:', '  - use: a', '    with: {k: 1}', '  - use: b', ''].join('\n');

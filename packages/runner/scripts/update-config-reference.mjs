@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Rewrites the README's experiment YAML reference (between the config-reference markers) from the core
-// schema. Needs a build first: `npx tsc -b packages/core`. Wired as `npm run docs:config`.
+// schema. Needs a build first: `npx tsc -b packages/runner`. Wired as `npm run docs:config`.
 /* global URL, console, process */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, type ConfigIssue } from './config-error.js';
+import { ConfigError, type ConfigIssue } from '@neuro-ssl/core/config';
 import { defaultStageId, loadExperiment, parseExperiment, stringifyResolvedConfig } from './load-experiment.js';
 
 let dir: string;
@@ -47,7 +47,7 @@ describe('loadExperiment', () => {
         labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
         onBadFile: 'skip',
         duplicates: { threshold: 3 },
-        preprocess: { normalise: true, clahe: false, crop: 'brain', imageSize: 224 },
+        preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 224 },
       },
       runtime: {
         backend: 'auto',
@@ -148,7 +148,7 @@ describe('loadExperiment', () => {
       '8:9 stages',
       '9:1 extra',
     ]);
-    expect(issues[2]!.message).toMatch(/^must be one of: auto, tensorflow-gpu, tensorflow, wasm, cpu; got "gpu"/);
+    expect(issues[2]!.message).toMatch(/^must be one of: auto, tensorflow-gpu, tensorflow, webgpu, wasm, cpu; got "gpu"/);
     expect(issues[4]!.message).toBe('must have at least 1 item, got 0');
   });
 
@@ -240,5 +240,14 @@ describe('stringifyResolvedConfig', () => {
     const text = stringifyResolvedConfig(config);
     expect(parse(text)).toEqual(config);
     expect(parseExperiment(text, '/elsewhere/config.resolved.yaml').config).toEqual(config);
+  });
+
+  it('reads the old spelling preprocess.normalise as normalize, with a warning that names the new key', () => {
+    const text = 'name: old\ndata:\n  root: ./d\n  preprocess: { normalise: false }\nstages:\n  - use: extract\n';
+    const { config, warnings } = parseExperiment(text, '/x/old.yaml');
+    expect(config.data.preprocess.normalize).toBe(false);
+    expect(warnings.map((w) => `${w.line}:${w.column} ${w.path}: ${w.message}`)).toEqual([
+      '4:17 data.preprocess.normalise: "normalise" is deprecated: write "normalize" (same meaning)',
+    ]);
   });
 });

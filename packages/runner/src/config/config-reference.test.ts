@@ -17,7 +17,8 @@ describe('README experiment YAML reference', () => {
 
   it('documents every field with its default and allowed values', () => {
     const table = renderConfigReference();
-    expect(table).toContain('| `runtime.backend` | string | `"auto"` | `auto`, `tensorflow-gpu`, `tensorflow`, `wasm`, `cpu` |');
+    expect(table).toContain('| `runtime.backend` | string | `"auto"` | `auto`, `tensorflow-gpu`, `tensorflow`, `webgpu`, `wasm`, `cpu` |');
+    expect(table).toContain('| `data.preprocess.normalise` | — | — | — | Deprecated spelling of `data.preprocess.normalize`: still read, with a warning. |');
     expect(table).toContain('| `data.preprocess.imageSize` | integer | `224` | 32 – 1024 |');
     expect(table).toContain('| `data.root` | string | **required** |');
     expect(table).toContain('| `stages[].use` | string | **required** |');

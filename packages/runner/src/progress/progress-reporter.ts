@@ -4,8 +4,7 @@
 
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { LogLevel, LogSink } from './logger.js';
-import type { Progress, ProgressFactory, ProgressOptions } from './progress.js';
+import type { LogLevel, LogSink, Progress, ProgressFactory, ProgressOptions } from '@neuro-ssl/core';
 
 /** The part of a NodeJS.WriteStream that progress output uses. */
 export interface ProgressStream {

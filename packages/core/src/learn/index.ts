@@ -1,0 +1,59 @@
+// @neuro-ssl/core/learn — what the training stages share: group-aware splits, binary metrics and
+// calibration, the classifier (backbone + head), its training loop, batch sources and the Model artifact.
+export {
+  itemsForSplit,
+  repeatedStratifiedGroupKFold,
+  stratifiedGroupSplit,
+  type GroupFold,
+  type GroupKFoldOptions,
+  type SplitItem,
+  type StratifiedGroupSplit,
+  type StratifiedGroupSplitOptions,
+} from '../data/split.js';
+// Namespaced: names like `precision` or `sigmoid` are generic.
+export * as metrics from '../metrics/index.js';
+// Training (shared by the train and self-training stages)
+export {
+  attachHead,
+  buildBackbone,
+  buildHead,
+  copyHeadWeights,
+  featureExtractor,
+  initHead,
+  isHeadLayer,
+  setTrainable,
+  type BatchNormMode,
+  type ClassifierSpec,
+  type HeadConfig,
+  type TrainMode,
+} from '../training/classifier.js';
+export { bceWithLogits, bceWithLogitsValue, type BceOptions } from '../training/bce-loss.js';
+export { evaluateBinary, METRIC_NAMES, type BinaryEvaluation, type EvaluationOptions, type MetricName } from '../training/binary-evaluation.js';
+export { DEFAULT_CHECKPOINT_RULE, describeRule, improves, type CheckpointRule, type CheckpointScore } from '../training/checkpoint-rule.js';
+export { MODEL_JSON, loadModelFolder, restoreOptimizer, restoreWeights, saveModelFolder } from '../training/model-folder.js';
+export { fit, type BatchSource, type EpochRecord, type FitOptions, type FitResult, type TrainBatch } from '../training/fit.js';
+export { featureBatchSource, imageBatchSource, type BatchPlan, type FeatureViews, type ImageSourceOptions, type TrainItem } from '../training/batch-sources.js';
+export { ProbeFeatureCache, type ProbeFeatureOptions } from '../training/probe-features.js';
+export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from '../training/train-classifier.js';
+export { calibrate, type Calibration, type TemperatureStatus, type ThresholdRule } from '../training/calibrate.js';
+export { CLASSIFIER_KIND, classNames, classifierArtifact, isClassifierMeta, loadClassifier, upgradeClassifierMeta, type ClassifierMeta } from '../training/classifier-artifact.js';
+// The shared training options (train, ssl), the checkpoint metrics, and the per-batch loss hook
+export { CHECKPOINT_METRICS, type CheckpointMetric } from '../training/checkpoint-rule.js';
+export { weightedBceLoss, type BatchLoss, type LossContext } from '../training/fit.js';
+export {
+  RENAMED_CHECKPOINT_RULES,
+  RENAMED_TRAINING_OPTIONS,
+  TRAINING_OPTION_NAMES,
+  checkpointRuleOf,
+  resolveTrainingOptions,
+  thresholdRuleOf,
+  trainingOptionsSchema,
+  type AugmentChoice,
+  type CheckpointConfig,
+  type DeprecatedTrainingOptions,
+  type ResolvedTrainingOptions,
+  type ThresholdChoice,
+  type TrainingOptionName,
+  type TrainingOptions,
+  type TrainingOptionsSchemaOptions,
+} from '../training/training-options.js';

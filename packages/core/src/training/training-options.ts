@@ -1,0 +1,199 @@
+// The options every training stage shares (train, ssl): one schema fragment, one name per idea, and
+// one resolver from the validated `with:` block to what core's trainer, checkpoint rule and calibration
+// take. A stage spreads the fragment into its own schema, next to its stage-specific options (train's
+// split and cross-validation, ssl's schedule and guards), and feeds its config to resolveTrainingOptions.
+//
+// Renamed spellings stay accepted: the schema marks them (`x-renamedTo` on an old key,
+// `x-deprecatedValues` on an old enum value) and the YAML validator rewrites them with a warning that
+// names the new one; the resolver also reads them, for configs that never went through the validator.
+
+import type { AugmentLevel } from '../image/augment.js';
+import type { JsonSchema } from '../plugin/stage-plugin.js';
+import type { ThresholdRule } from './calibrate.js';
+import { CHECKPOINT_METRICS, DEFAULT_CHECKPOINT_RULE, type CheckpointMetric, type CheckpointRule } from './checkpoint-rule.js';
+import type { TrainSettings } from './train-classifier.js';
+
+export type AugmentChoice = AugmentLevel | 'none';
+
+/** The checkpoint rule as the YAML writes it (`keepFBeta` defaults to 0.9). */
+export type CheckpointConfig =
+  | { rule: 'prAucOrFBeta'; keepFBeta?: number }
+  | { rule: 'metric'; metric: CheckpointMetric }
+  /** Deprecated spelling of `prAucOrFBeta` (the reference notebook's rule). */
+  | { rule: 'notebook'; keepFBeta?: number };
+
+/** The decision threshold: a probability, or `fbeta` (the F-beta-optimal one on validation). */
+export type ThresholdChoice = number | 'fbeta';
+
+/** The shared training options, as validated (defaults filled). */
+export interface TrainingOptions {
+  /** Training epochs (ssl: per round). */
+  epochs: number;
+  /** Adam's learning rate. */
+  learningRate: number;
+  /** Default: runtime.batchSize. */
+  batchSize?: number;
+  posWeight: number;
+  labelSmoothing: number;
+  weightDecay: number;
+  augment: AugmentChoice;
+  /** Probe: augmented views cached per (labelled) training image. */
+  views: number;
+  checkpoint: CheckpointConfig;
+  /** The final model's decision threshold on the calibrated probability. */
+  threshold: ThresholdChoice;
+  /** Fit a temperature on the validation logits. */
+  temperature: boolean;
+  eceBins: number;
+  /** Bootstrap resamples for the 95% intervals. */
+  bootstrap: number;
+}
+
+/** Old spellings of training options, still read (the validator rewrites them to the new ones). */
+export interface DeprecatedTrainingOptions {
+  /** ssl's old name of `threshold`. */
+  decisionThreshold?: ThresholdChoice;
+}
+
+export const TRAINING_OPTION_NAMES = [
+  'epochs',
+  'learningRate',
+  'batchSize',
+  'posWeight',
+  'labelSmoothing',
+  'weightDecay',
+  'augment',
+  'views',
+  'checkpoint',
+  'threshold',
+  'temperature',
+  'eceBins',
+  'bootstrap',
+] as const satisfies readonly (keyof TrainingOptions)[];
+export type TrainingOptionName = (typeof TRAINING_OPTION_NAMES)[number];
+
+/** Old option name → the shared option it is now (the key of `x-renamedTo`). */
+export const RENAMED_TRAINING_OPTIONS = { decisionThreshold: 'threshold' } as const satisfies Record<keyof DeprecatedTrainingOptions, TrainingOptionName>;
+
+/** Old checkpoint rule name → the current one (`x-deprecatedValues` of `checkpoint.rule`). */
+export const RENAMED_CHECKPOINT_RULES = { notebook: 'prAucOrFBeta' } as const;
+
+export interface TrainingOptionsSchemaOptions {
+  /** The defaults that differ between stages (what one training of the stage is). */
+  defaults: { epochs: number; learningRate: number; augment: AugmentChoice; views: number };
+  /** A stage's own wording of an option (e.g. "per round"); the rest use the shared descriptions. */
+  descriptions?: Partial<Record<TrainingOptionName, string>>;
+  /** Deprecated spellings this stage still accepts (each must be a key of RENAMED_TRAINING_OPTIONS). */
+  deprecated?: readonly (keyof typeof RENAMED_TRAINING_OPTIONS)[];
+}
+
+const THRESHOLD_FORMS: JsonSchema[] = [{ type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1 }, { const: 'fbeta' }];
+
+/**
+ * The JSON Schema `properties` of the shared training options (with defaults and descriptions), to
+ * spread into a stage's `with:` schema; deprecated spellings come marked `x-renamedTo`.
+ */
+export function trainingOptionsSchema(options: TrainingOptionsSchemaOptions): Record<string, JsonSchema> {
+  const { defaults } = options;
+  const describe = (name: TrainingOptionName, text: string): string => options.descriptions?.[name] ?? text;
+  const properties: Record<TrainingOptionName, JsonSchema> = {
+    epochs: { type: 'integer', minimum: 1, maximum: 1000, default: defaults.epochs, description: describe('epochs', 'Training epochs.') },
+    learningRate: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: defaults.learningRate, description: describe('learningRate', 'Adam learning rate.') },
+    batchSize: { type: 'integer', minimum: 2, maximum: 1024, description: describe('batchSize', 'Training batch size; default runtime.batchSize.') },
+    posWeight: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: 100,
+      default: 3,
+      description: describe('posWeight', "Weight of the positive (tumour) term of the BCE loss (torch's pos_weight)."),
+    },
+    labelSmoothing: { type: 'number', minimum: 0, maximum: 0.5, default: 0, description: describe('labelSmoothing', 'Targets y become y(1-ε) + ε/2.') },
+    weightDecay: { type: 'number', minimum: 0, maximum: 1, default: 0, description: describe('weightDecay', "L2 penalty added to the gradient (torch Adam's weight_decay).") },
+    augment: {
+      enum: ['weak', 'strong', 'none'],
+      default: defaults.augment,
+      description: describe('augment', 'Augmentation of training images (validation is never augmented).'),
+    },
+    views: { type: 'integer', minimum: 1, maximum: 64, default: defaults.views, description: describe('views', 'Probe mode: weakly augmented views cached per training image.') },
+    checkpoint: {
+      default: { ...DEFAULT_CHECKPOINT_RULE },
+      description: describe(
+        'checkpoint',
+        'Which epoch is kept: `{rule: prAucOrFBeta, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best; formerly `rule: notebook`) or `{rule: metric, metric: prAuc}`.',
+      ),
+      oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rule'],
+          properties: {
+            rule: { const: 'prAucOrFBeta', 'x-deprecatedValues': { ...RENAMED_CHECKPOINT_RULES } },
+            keepFBeta: { type: 'number', minimum: 0, maximum: 1, default: 0.9 },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rule', 'metric'],
+          properties: { rule: { const: 'metric' }, metric: { enum: [...CHECKPOINT_METRICS] } },
+        },
+      ],
+    },
+    threshold: {
+      default: 0.5,
+      description: describe('threshold', 'Decision threshold on the calibrated probability: a number, or `fbeta` (the one maximising F-beta on validation).'),
+      oneOf: THRESHOLD_FORMS,
+    },
+    temperature: { type: 'boolean', default: true, description: describe('temperature', 'Fit temperature scaling on the validation logits (stored in the Model).') },
+    eceBins: { type: 'integer', minimum: 2, maximum: 100, default: 15, description: describe('eceBins', 'Equal-width bins of the expected calibration error.') },
+    bootstrap: { type: 'integer', minimum: 100, maximum: 100000, default: 1000, description: describe('bootstrap', 'Bootstrap resamples for the 95% intervals.') },
+  };
+  const deprecated: Record<string, JsonSchema> = {};
+  for (const old of options.deprecated ?? []) {
+    const current = RENAMED_TRAINING_OPTIONS[old];
+    const { default: _default, description: _description, ...shape } = properties[current];
+    deprecated[old] = { ...shape, 'x-renamedTo': current, deprecated: true, description: `Deprecated: the old name of \`${current}\` (same meaning).` };
+  }
+  return { ...properties, ...deprecated };
+}
+
+/** What the shared options become: the trainer's settings, the checkpoint rule, the calibration. */
+export interface ResolvedTrainingOptions {
+  /** trainClassifier's settings but for what the stage decides (mode, patience, BatchNorm). */
+  settings: Omit<TrainSettings, 'mode' | 'patience' | 'batchNorm'>;
+  checkpoint: CheckpointRule;
+  /** calibrate()'s options but for F-beta's beta (the stage's, or the input model's). */
+  calibration: { threshold: ThresholdRule; eceBins: number; temperature: boolean };
+  eceBins: number;
+  bootstrap: number;
+}
+
+/** The shared options of a validated config (old spellings included) → what training takes. */
+export function resolveTrainingOptions(config: TrainingOptions & DeprecatedTrainingOptions, runtime: { batchSize: number }): ResolvedTrainingOptions {
+  return {
+    settings: {
+      epochs: config.epochs,
+      learningRate: config.learningRate,
+      loss: { posWeight: config.posWeight, labelSmoothing: config.labelSmoothing },
+      weightDecay: config.weightDecay,
+      augment: config.augment === 'none' ? null : config.augment,
+      views: config.views,
+      batchSize: config.batchSize ?? runtime.batchSize,
+    },
+    checkpoint: checkpointRuleOf(config.checkpoint),
+    calibration: { threshold: thresholdRuleOf(config.decisionThreshold ?? config.threshold), eceBins: config.eceBins, temperature: config.temperature },
+    eceBins: config.eceBins,
+    bootstrap: config.bootstrap,
+  };
+}
+
+/** The checkpoint rule of a `checkpoint:` block: `keepFBeta` filled, the old `notebook` read as `prAucOrFBeta`. */
+export function checkpointRuleOf(checkpoint: CheckpointConfig): CheckpointRule {
+  if (checkpoint.rule === 'metric') return { rule: 'metric', metric: checkpoint.metric };
+  return { rule: 'prAucOrFBeta', keepFBeta: checkpoint.keepFBeta ?? 0.9 };
+}
+
+/** `threshold:` → calibrate()'s rule. */
+export function thresholdRuleOf(threshold: ThresholdChoice): ThresholdRule {
+  return threshold === 'fbeta' ? { rule: 'fbeta' } : { rule: 'fixed', value: threshold };
+}
