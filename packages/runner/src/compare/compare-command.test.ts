@@ -43,8 +43,8 @@ describe('runner compare', () => {
     expect(out).toMatch(/^train\.metrics\.bestEpoch {10,}79 {3,}79 {3,}12$/m); // differs, but no direction: unmarked
     expect(out).not.toMatch(/^train\.metrics\.n /m); // equal in every run and no direction
     expect(out).toContain('lower for ece, brier, nll, loss');
-    expect(row(out, 'stages[2].with.mode')).toEqual(['stages[2].with.mode', 'probe', 'partial', 'probe']);
-    expect(row(out, 'stages[1].with.standardize')).toEqual(['stages[1].with.standardize', '—', 'true', '—']);
+    expect(row(out, 'stages.train.with.mode')).toEqual(['stages.train.with.mode', 'probe', 'partial', 'probe']);
+    expect(row(out, 'stages.cluster.with.standardize')).toEqual(['stages.cluster.with.standardize', '—', 'true', '—']);
     expect(out).not.toMatch(/^data\.root/m);
     expect(row(out, 'extract').at(-1)).toBe('all: same cache entry');
     expect(row(out, 'cluster').at(-1)).toBe('A=B');
@@ -57,7 +57,7 @@ describe('runner compare', () => {
     expect(code).toBe(0);
     const c = JSON.parse(out) as Comparison;
     expect(c.runs.map((r) => r.dir)).toEqual([fx.probe, fx.partial]);
-    expect(c.configDiff.map((d) => d.path)).toEqual(['seed', 'stages[1].with.standardize', 'stages[2].with.mode']);
+    expect(c.configDiff.map((d) => d.path)).toEqual(['seed', 'stages.cluster.with.standardize', 'stages.train.with.mode']);
   });
 
   it('needs two runs, and names a target it cannot find', async () => {
@@ -77,7 +77,7 @@ describe('runner compare', () => {
     expect(first.err).toBe(`wrote ${file}\n`);
     const html = await fs.readFile(file, 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain('<td class="left">stages[2].with.mode</td><td class="left">probe</td><td class="left">partial</td>');
+    expect(html).toContain('<td class="left">stages.train.with.mode</td><td class="left">probe</td><td class="left">partial</td>');
     expect(html).toContain('<td class="right best">0.950 *</td>');
     expect(html).not.toMatch(/<script|<link|src="http/);
     expect((await fs.readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);

@@ -29,11 +29,11 @@ describe('compareRuns', () => {
     expect(c.configDiff).toEqual([
       { path: 'name', values: ['exp-a', 'exp-a', 'exp-old'] },
       { path: 'seed', values: ['42', '7', '42'] },
-      { path: 'stages[1].with.standardize', values: ['—', 'true', '—'] },
-      { path: 'stages[2].with.mode', values: ['probe', 'partial', 'probe'] },
+      { path: 'stages.cluster.with.standardize', values: ['—', 'true', '—'] },
+      { path: 'stages.train.with.mode', values: ['probe', 'partial', 'probe'] },
     ]);
     const paths = c.configDiff.map((d) => d.path);
-    for (const equal of ['data.root', 'data.classes.Cancer', 'runtime.backend', 'stages[2].with.epochs', 'stages[0].inputs']) expect(paths).not.toContain(equal);
+    for (const equal of ['data.root', 'data.classes.Cancer', 'runtime.backend', 'stages.train.with.epochs', 'stages.extract.inputs']) expect(paths).not.toContain(equal);
     expect(c.configMissing).toEqual([]);
   });
 
@@ -96,6 +96,13 @@ describe('helpers', () => {
       ['e', '{}'],
       ['l', '[]'],
       ['n', null],
+    ]);
+    // Stages are keyed by id: experiments with different stage lists still line up stage by stage.
+    const stages = { stages: [{ id: 'extract', use: 'extract' }, { id: 'train', use: 'train', with: { mode: 'probe' } }] };
+    expect([...flattenConfig(stages)]).toEqual([
+      ['stages.extract.use', 'extract'],
+      ['stages.train.use', 'train'],
+      ['stages.train.with.mode', 'probe'],
     ]);
   });
 

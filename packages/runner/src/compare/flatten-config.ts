@@ -1,5 +1,6 @@
-// A parsed YAML document as dotted leaf paths → values: `stages[2].with.mode` → 'probe'. Empty
-// mappings and lists are leaves ({} / []) so that "no inputs" still shows up as a value.
+// A parsed YAML document as dotted leaf paths → values: `stages.train.with.mode` → 'probe'. Stages are
+// keyed by their id, not their position, so two experiments with different stage lists compare stage
+// by stage. Empty mappings and lists are leaves ({} / []) so that "no inputs" still shows up as a value.
 
 export type ConfigLeaf = string | number | boolean | null;
 
@@ -33,6 +34,19 @@ export function flattenConfig(value: unknown): Map<string, ConfigLeaf> {
       out.set(at, String(v)); // bigint and the like: YAML custom tags, not expected in a config
     }
   };
-  walk(value, '');
+  walk(byStageId(value), '');
   return out;
+}
+
+/** `stages: [{ id: train, … }]` → `stages: { train: { … } }` (position-free), when every stage has an id. */
+function byStageId(value: unknown): unknown {
+  if (!isPlainObject(value) || !Array.isArray(value.stages)) return value;
+  const stages = value.stages as unknown[];
+  if (!stages.every((s) => isPlainObject(s) && typeof s.id === 'string')) return value;
+  const keyed: Record<string, unknown> = {};
+  for (const stage of stages as Record<string, unknown>[]) {
+    const { id, ...rest } = stage;
+    keyed[id as string] = rest;
+  }
+  return { ...value, stages: keyed };
 }
