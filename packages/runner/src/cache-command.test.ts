@@ -79,6 +79,36 @@ describe('runner cache ls / prune on a real store', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it('verify: exit 1 listing a damaged entry; --repair moves it to quarantine/ and exits 0', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cache-verify-'));
+    const store = new ArtifactStore(dir);
+    const meta = { stageId: 'train', plugin: '@x/train', version: '1.0.0', durationMs: 5 };
+    await store.commit('good', meta, { metrics: { kind: 'Metrics', value: { values: { f2: 0.5 } } } });
+    const bad = await store.commit('bad', meta, { metrics: { kind: 'Metrics', value: { values: { f2: 0.9 } } } });
+    const file = path.join(bad.outputs.metrics!.path, 'metrics.json');
+    await fs.appendFile(file, ' ');
+
+    const check = sink();
+    expect(await cacheCommand({ action: 'verify', cacheDir: dir, repair: false }, check.stream)).toBe(1);
+    expect(check.text()).toMatch(/^damaged bad: output "metrics" \(Metrics\) does not match .*metrics\.json has \d+ bytes instead of \d+/m);
+    expect(check.text()).toMatch(/2 entries, .* 1 damaged; `runner cache verify --repair`/);
+    expect(await store.lookup('bad')).not.toBeNull(); // reported, not moved
+
+    const repair = sink();
+    expect(await cacheCommand({ action: 'verify', cacheDir: dir, repair: true }, repair.stream)).toBe(0);
+    expect(repair.text()).toMatch(/damaged bad: .*; moved to .*quarantine[\\/]bad-/);
+    expect(await store.lookup('bad')).toBeNull();
+    expect(await store.quarantined()).toHaveLength(1);
+
+    const clean = sink();
+    expect(await cacheCommand({ action: 'verify', cacheDir: dir, repair: false }, clean.stream)).toBe(0);
+    expect(clean.text()).toMatch(/1 entries, 1 files .* 0 damaged/);
+    const ls = sink();
+    await cacheCommand({ action: 'ls', cacheDir: dir, json: false }, ls.stream);
+    expect(ls.text()).toMatch(/quarantine: 1 damaged entry moved aside/);
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
   it('formats sizes', () => {
     expect(formatBytes(999)).toBe('999 B');
     expect(formatBytes(1_500_000)).toBe('1.5 MB');

@@ -1,5 +1,6 @@
-// `runner cache ls | prune`: what the stage cache holds and how to make it smaller. An entry's last
-// use is the time a run last produced or reused it (the runner touches the entry's folder).
+// `runner cache ls | prune | verify`: what the stage cache holds, how to make it smaller, and whether
+// every entry still holds the bytes it was committed with. An entry's last use is the time a run last
+// produced or reused it (the runner touches the entry's folder).
 
 import path from 'node:path';
 import { ArtifactStore, type CacheEntryInfo } from './store/artifact-store.js';
@@ -7,7 +8,8 @@ import { formatBytes } from './format.js';
 
 export type CacheCommand =
   | { action: 'ls'; cacheDir: string; json: boolean }
-  | { action: 'prune'; cacheDir: string; olderThanMs?: number; keepLast?: number; dryRun: boolean };
+  | { action: 'prune'; cacheDir: string; olderThanMs?: number; keepLast?: number; dryRun: boolean }
+  | { action: 'verify'; cacheDir: string; repair: boolean };
 
 const day = (d: Date): string => d.toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, 'Z');
 
@@ -33,6 +35,7 @@ export function entriesToPrune(entries: CacheEntryInfo[], rule: { olderThanMs?: 
 export async function cacheCommand(cmd: CacheCommand, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const cacheDir = path.resolve(cmd.cacheDir);
   const store = new ArtifactStore(cacheDir);
+  if (cmd.action === 'verify') return verifyCommand(store, cmd.repair, out);
   const entries = await store.list();
   if (cmd.action === 'ls') {
     if (cmd.json) {
@@ -51,6 +54,8 @@ export async function cacheCommand(cmd: CacheCommand, out: NodeJS.WritableStream
     const line = (cells: string[]): string => cells.map((c, j) => (j === 3 ? c.padStart(widths[j] as number) : c.padEnd(widths[j] as number))).join('  ').trimEnd();
     out.write(`cache ${cacheDir}: ${entries.length} entries, ${formatBytes(entries.reduce((t, e) => t + e.bytes, 0))}\n`);
     out.write(`${[line(header), ...rows.map(line)].join('\n')}\n`);
+    const quarantined = await store.quarantined();
+    if (quarantined.length) out.write(`quarantine: ${quarantined.length} damaged entr${quarantined.length === 1 ? 'y' : 'ies'} moved aside in ${store.quarantineDir} (each has a quarantine.json saying why; delete when done)\n`);
     return 0;
   }
   const doomed = entriesToPrune(entries, cmd);
@@ -61,4 +66,45 @@ export async function cacheCommand(cmd: CacheCommand, out: NodeJS.WritableStream
   }
   out.write(`${cmd.dryRun ? 'would free' : 'freed'} ${freed} (${doomed.length} of ${entries.length} entries); ${cacheDir}\n`);
   return 0;
+}
+
+/**
+ * Re-hashes every entry against its manifest. Without `repair`: lists the damaged ones and exits 1.
+ * With it: moves each damaged entry to <cacheDir>/quarantine/ (nothing is deleted) and exits 0.
+ */
+async function verifyCommand(store: ArtifactStore, repair: boolean, out: NodeJS.WritableStream): Promise<number> {
+  const keys = await store.keys();
+  let bytes = 0;
+  let files = 0;
+  const damaged: { key: string; problem: string }[] = [];
+  const t0 = Date.now();
+  for (const key of keys) {
+    const found = await store.check(key);
+    if (found.state === 'hit') {
+      bytes += found.verified.bytes;
+      files += found.verified.files;
+    } else if (found.state === 'damaged') {
+      damaged.push({ key, problem: found.problem });
+    }
+  }
+  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+  for (const { key, problem } of damaged) {
+    if (repair) {
+      const moved = await store.quarantine(key, problem);
+      out.write(`damaged ${key}: ${problem}; ${moved ? `moved to ${moved}` : 'already gone'}\n`);
+    } else {
+      out.write(`damaged ${key}: ${problem}\n`);
+    }
+  }
+  const summary = `cache ${store.cacheDir}: ${keys.length} entries, ${files} files (${formatBytes(bytes)}) re-hashed in ${seconds} s; ${damaged.length} damaged`;
+  if (!damaged.length) {
+    out.write(`${summary}\n`);
+    return 0;
+  }
+  if (repair) {
+    out.write(`${summary}, moved to ${store.quarantineDir} (the stages that made them run again when next needed)\n`);
+    return 0;
+  }
+  out.write(`${summary}; \`runner cache verify --repair\` moves them to ${store.quarantineDir} (a run also does, when it meets one)\n`);
+  return 1;
 }

@@ -56,6 +56,8 @@ describe('parseArgs', () => {
     expect(parseArgs(['runs', 'exp02', '--runs-dir=r', '--json'])).toEqual({ command: 'runs', runsDir: 'r', name: 'exp02', json: true });
     expect(parseArgs(['compare', 'a', 'b', '--html', 'c.html'])).toEqual({ command: 'compare', targets: ['a', 'b'], runsDir: 'runs', html: 'c.html', json: false });
     expect(parseArgs(['cache', 'ls'])).toEqual({ command: 'cache', cache: { action: 'ls', cacheDir: '.neuro-ssl/cache', json: false } });
+    expect(parseArgs(['cache', 'verify'])).toEqual({ command: 'cache', cache: { action: 'verify', cacheDir: '.neuro-ssl/cache', repair: false } });
+    expect(parseArgs(['cache', 'verify', '--repair', '--cache-dir=c'])).toEqual({ command: 'cache', cache: { action: 'verify', cacheDir: 'c', repair: true } });
     expect(parseArgs(['cache', 'prune', '--older-than', '30d', '--keep-last=2', '--cache-dir', 'c'])).toEqual({
       command: 'cache',
       cache: { action: 'prune', cacheDir: 'c', olderThanMs: 30 * 86_400_000, keepLast: 2, dryRun: false },

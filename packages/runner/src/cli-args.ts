@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Command as Program, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { BackendRequest } from '@neuro-ssl/core';
 import { suggest } from '@neuro-ssl/core/config';
+import type { InferenceRequest } from '@neuro-ssl/core/models';
 import { BACKEND_CHOICES, type PredictCommand } from './predict-command.js';
 import type { WeightsCommand } from './weights-command.js';
 import type { CacheCommand } from './cache-command.js';
@@ -43,13 +44,14 @@ export type Command =
   | { command: 'cache'; cache: CacheCommand }
   | { command: 'data-fetch'; fetch: DataFetchArgs }
   | { command: 'doctor'; json: boolean }
+  | { command: 'export'; model: string; out: string; format: 'onnx' }
   /** Help or the version was asked for: print `text` on stdout, exit 0. */
   | { command: 'print'; text: string };
 
 export class UsageError extends Error {}
 
 /** The subcommands, for "did you mean" when a word that is no YAML file stands where a command goes. */
-const COMMANDS = ['run', 'inspect-data', 'weights', 'predict', 'report', 'runs', 'compare', 'cache', 'data', 'doctor', 'help'];
+const COMMANDS = ['run', 'inspect-data', 'weights', 'predict', 'export', 'report', 'runs', 'compare', 'cache', 'data', 'doctor', 'help'];
 
 const isYaml = (s: string): boolean => /\.ya?ml$/i.test(s);
 
@@ -163,10 +165,23 @@ function buildProgram(found: (c: Command) => void, out: string[], err: string[])
     .option('--out <file.csv>', 'where the CSV goes (never overwritten); default predictions-<timestamp>.csv here')
     .option('--batch-size <n>', 'images per batch', positiveInt('a positive integer'), 32)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices([...BACKEND_CHOICES]).default('auto'))
+    .addOption(new Option('--inference <engine>', 'forward-pass engine: ONNX Runtime, TF.js, or ONNX Runtime where installed').choices(['auto', 'onnx', 'tfjs']).default('auto'))
     .addHelpText('after', '\nExample:\n  npx runner predict --model runs/exp02-mobilenet/<timestamp>/ssl-model scans/ --out predictions.csv')
-    .action((inputs: string[], o: { model?: string; out?: string; batchSize: number; backend: BackendRequest }) => {
+    .action((inputs: string[], o: { model?: string; out?: string; batchSize: number; backend: BackendRequest; inference: InferenceRequest }) => {
       if (o.model === undefined) throw new UsageError('predict needs --model <model folder or run folder>');
-      found({ command: 'predict', predict: { model: o.model, inputs, ...(o.out !== undefined ? { out: o.out } : {}), batchSize: o.batchSize, backend: o.backend } });
+      found({ command: 'predict', predict: { model: o.model, inputs, ...(o.out !== undefined ? { out: o.out } : {}), batchSize: o.batchSize, backend: o.backend, inference: o.inference } });
+    });
+
+  program
+    .command('export')
+    .description('a trained classifier as model.onnx (calibrated probability out) + meta.json, for ONNX Runtime anywhere')
+    .option('--model <path>', 'a Model folder (meta.json + model/) or a run folder holding one (required)')
+    .option('--out <dir>', 'an empty or new folder (required)')
+    .addOption(new Option('--format <format>', 'the export format').choices(['onnx']).default('onnx'))
+    .addHelpText('after', '\nExample:\n  npx runner export --model runs/exp02-mobilenet/<timestamp>/ssl-model --out exported/')
+    .action((o: { model?: string; out?: string; format: 'onnx' }) => {
+      if (o.model === undefined || o.out === undefined) throw new UsageError('export needs --model <model folder or run folder> and --out <folder>');
+      found({ command: 'export', model: o.model, out: o.out, format: o.format });
     });
 
   program
@@ -200,8 +215,8 @@ function buildProgram(found: (c: Command) => void, out: string[], err: string[])
 
   const cache = program
     .command('cache')
-    .description('the stage cache: list and prune entries')
-    .addHelpText('after', '\nExamples:\n  npx runner cache ls\n  npx runner cache prune --older-than 30d --keep-last 2');
+    .description('the stage cache: list, prune and verify entries')
+    .addHelpText('after', '\nExamples:\n  npx runner cache ls\n  npx runner cache prune --older-than 30d --keep-last 2\n  npx runner cache verify --repair');
   cache
     .command('ls')
     .description('entries with their stage, size, creation and last use')
@@ -228,6 +243,13 @@ function buildProgram(found: (c: Command) => void, out: string[], err: string[])
         },
       });
     });
+
+  cache
+    .command('verify')
+    .description('re-hash every entry against its manifest; list damaged ones (exit 1), or move them to quarantine/ with --repair')
+    .option('--cache-dir <dir>', 'the cache folder', '.neuro-ssl/cache')
+    .option('--repair', 'move damaged entries to <cache-dir>/quarantine/ (never deleted); the stages run again when next needed')
+    .action((o: { cacheDir: string; repair?: boolean }) => found({ command: 'cache', cache: { action: 'verify', cacheDir: o.cacheDir, repair: Boolean(o.repair) } }));
 
   const data = program.command('data').description('datasets');
   data

@@ -6,11 +6,13 @@ import { compareCommand } from './compare/compare-command.js';
 import { runsCommand } from './compare/runs-command.js';
 import { dataFetchCommand } from './data-fetch/data-fetch-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { exportCommand } from './export-command.js';
 import { inspectData } from './inspect-data.js';
 import { predictCommand } from './predict-command.js';
 import { reportCommand } from './report/report-command.js';
 import { weightsCommand } from './weights-command.js';
 import { runExperiment } from './run-experiment.js';
+import { EnvironmentError, describeReason, errorPath, isEnvironmentFailure } from './io-errors.js';
 
 /** Aborted on the first SIGINT (Ctrl-C) or SIGTERM (a container stop); a second one quits at once. */
 function interruptSignal(): AbortSignal {
@@ -53,6 +55,8 @@ async function execute(command: Command): Promise<number> {
       return cacheCommand(command.cache);
     case 'data-fetch':
       return dataFetchCommand({ ...command.fetch, signal: interruptSignal() });
+    case 'export':
+      return exportCommand({ model: command.model, out: command.out, format: command.format });
     case 'doctor':
       return doctorCommand({ json: command.json });
     case 'run':
@@ -79,6 +83,13 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // A full disk, a read-only or forbidden folder: one line naming the path, exit 2 (the environment, not a bug).
+    if (isEnvironmentFailure(err)) {
+      const where = errorPath(err);
+      process.stderr.write(`runner: ${err instanceof EnvironmentError ? err.message : `${describeReason(err)}${where ? `: ${where}` : ''}`}\n`);
+      process.exitCode = 2;
+      return;
+    }
     process.stderr.write(`runner: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exitCode = 1;
   },

@@ -1,7 +1,18 @@
 // `runner doctor`: which TensorFlow.js backends this install can use, which one `auto` takes, and the
 // WebGPU adapter and Vulkan driver a GPU needs — without running anything.
 
+import { defaultProviders, loadOnnxRuntime } from '@neuro-ssl/core/models';
 import { describeBackends, type BackendsReport } from '@neuro-ssl/core/tf';
+
+/** One line on the inference engine that `runtime.inference: auto` takes. */
+export async function describeInference(): Promise<string> {
+  try {
+    const ort = await loadOnnxRuntime();
+    return `Inference (runtime.inference: auto): ONNX Runtime ${ort.env.versions.node ?? ''} with providers ${defaultProviders().join(', ')}`;
+  } catch (err) {
+    return `Inference (runtime.inference: auto): TF.js — ${(err as Error).message}`;
+  }
+}
 
 export function formatBackendsReport(report: BackendsReport): string {
   const width = Math.max(...report.backends.map((b) => b.backend.length));
@@ -19,6 +30,7 @@ export function formatBackendsReport(report: BackendsReport): string {
 export async function doctorCommand(options: { json: boolean; stream?: NodeJS.WritableStream }): Promise<number> {
   const out = options.stream ?? process.stdout;
   const report = await describeBackends();
-  out.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatBackendsReport(report));
+  const inference = await describeInference();
+  out.write(options.json ? `${JSON.stringify({ ...report, inference }, null, 2)}\n` : `${formatBackendsReport(report)}${inference}\n`);
   return 0;
 }

@@ -316,9 +316,9 @@ describe('runner predict arguments', () => {
   it('parses the flags', () => {
     expect(parseArgs(['predict', '--model', 'm', 'a.jpg', 'dir', '--out', 'o.csv', '--batch-size', '8', '--backend', 'wasm'])).toEqual({
       command: 'predict',
-      predict: { model: 'm', inputs: ['a.jpg', 'dir'], out: 'o.csv', batchSize: 8, backend: 'wasm' },
+      predict: { model: 'm', inputs: ['a.jpg', 'dir'], out: 'o.csv', batchSize: 8, backend: 'wasm', inference: 'auto' },
     });
-    expect(parseArgs(['predict', '--model=m', 'a.jpg'])).toEqual({ command: 'predict', predict: { model: 'm', inputs: ['a.jpg'], batchSize: 32, backend: 'auto' } });
+    expect(parseArgs(['predict', '--model=m', 'a.jpg'])).toEqual({ command: 'predict', predict: { model: 'm', inputs: ['a.jpg'], batchSize: 32, backend: 'auto', inference: 'auto' } });
     expect(parseArgs(['predict', '--model', 'm', '--', '-odd.jpg'])).toMatchObject({ predict: { inputs: ['-odd.jpg'] } });
   });
 

@@ -4,12 +4,13 @@
 // an error row and the others go on.
 
 import { existsSync, promises as fs, type Stats } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { CODECS, consoleSink, createLogger, type BackendRequest, type ModelArtifact, type PreprocessConfig } from '@neuro-ssl/core';
 import { sniffFormat } from '@neuro-ssl/core/data';
 import { createGreyImage, decodeGrey, loadPreprocessed, preprocessGrey, type ImageBatchItem } from '@neuro-ssl/core/image';
 import { metrics, classNames, loadClassifier, type ClassifierMeta } from '@neuro-ssl/core/learn';
-import { foldForInference, runOnImages } from '@neuro-ssl/core/models';
+import { createInferenceEngine, foldForInference, runOnImages, type InferenceRequest } from '@neuro-ssl/core/models';
 import { BACKEND_PREFERENCE, loadTensorflow } from '@neuro-ssl/core/tf';
 import { writeFileExclusive } from '@neuro-ssl/core/util';
 import { createProgressFactory } from './progress/progress-reporter.js';
@@ -24,6 +25,8 @@ export interface PredictCommand {
   out?: string;
   batchSize: number;
   backend: BackendRequest;
+  /** Engine of the forward pass (default auto: ONNX Runtime where installed, else TF.js). */
+  inference?: InferenceRequest;
 }
 
 export interface PredictOptions extends PredictCommand {
@@ -302,7 +305,10 @@ async function predict(
     const failures = new Map<number, string>();
     const items: ImageBatchItem[] = files.map((file, i) => ({ id: String(i), path: path.resolve(cwd, file) }));
     const progress = createProgressFactory({ stream: stderr })({ label: 'predict', total: items.length, unit: 'img' });
+    const engine = await createInferenceEngine(tf, model, { request: options.inference ?? 'auto', threads: os.availableParallelism(), logger });
+    logger.info(`inference: ${engine.description}`);
     const logits = await runOnImages(tf, model, items, {
+      engine,
       preprocess: meta.preprocess,
       normalization: meta.normalization,
       batchSize: options.batchSize,
@@ -320,6 +326,7 @@ async function predict(
       },
     });
     progress.done();
+    await engine.dispose();
 
     const probs = metrics.applyTemperature(logits, meta.temperature);
     const rows: PredictionRow[] = [];

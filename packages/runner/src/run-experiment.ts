@@ -10,11 +10,12 @@ import { ConfigError, formatConfigIssue } from '@neuro-ssl/core/config';
 import { DataError, scanDataset, writeDataReport } from '@neuro-ssl/core/data';
 import { MissingWeightsError } from '@neuro-ssl/core/models';
 import { BackendUnavailableError, loadTensorflow } from '@neuro-ssl/core/tf';
-import { writeFileAtomic, writeJsonAtomic } from '@neuro-ssl/core/util';
+import { describeLockOwner, writeFileAtomic, writeJsonAtomic, type HeldLock, type LockOwner } from '@neuro-ssl/core/util';
 import type { ExperimentConfig } from './config/experiment-config.js';
 import { loadExperiment, stringifyResolvedConfig } from './config/load-experiment.js';
 import { createProgressFactory, createRunLogSink } from './progress/progress-reporter.js';
-import { ArtifactStore, stageKey, type ArtifactRef, type StageRecord } from './store/artifact-store.js';
+import { ArtifactStore, stageKey, type ArtifactRef, type StageRecord, type StaleLeftovers } from './store/artifact-store.js';
+import { EnvironmentError, describeReason, duringWrite, errnoCode, errorPath, fixFor, isEnvironmentFailure, whyMkdirFailed } from './io-errors.js';
 import { pluginCodeHash } from './code-hash.js';
 import { collectProvenance } from './provenance.js';
 import { REPORT_FILE, writeRunReport } from './report/write-report.js';
@@ -88,16 +89,41 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   }
 
   const store = new ArtifactStore(config.runtime.cacheDir);
-  const stale = await store.cleanStaleTemp();
-  if (stale) consoleOnly.info(`cache: removed ${stale} unfinished write(s) left by an interrupted run`);
+  const experimentDir = path.dirname(file);
 
-  if (flags.dryRun) return dryRun(config, plan, poolLabels, store, flags, consoleOnly, path.dirname(file), options.signal);
+  if (flags.dryRun) {
+    reportLeftovers(await store.cleanStale().catch(() => null), store, consoleOnly);
+    return dryRun(config, plan, poolLabels, store, flags, consoleOnly, experimentDir, options.signal);
+  }
 
-  const folder = await createRunFolder(config.runtime.runsDir, config.name);
-  const runLog = createRunLogSink(folder.logFile);
-  const progress = createProgressFactory({ stream, log: (line) => runLog.sink('info', line) });
+  let folder: RunFolder;
+  let runLog: ReturnType<typeof createRunLogSink>;
+  try {
+    folder = await createRunFolder(config.runtime.runsDir, config.name);
+    runLog = createRunLogSink(folder.logFile);
+  } catch (err) {
+    if (!errnoCode(err)) throw err;
+    // Not a stack trace: which folder, why (a read-only mount, a file in the way, no permission), what to change.
+    const target = path.join(path.resolve(config.runtime.runsDir), config.name);
+    const failed = errorPath(err);
+    const named = failed && isInside(failed, target) ? failed : target;
+    consoleOnly.error(`cannot create the run folder ${named}: ${await whyMkdirFailed(named, err)}; set runtime.runsDir to a writable folder`);
+    return { exitCode: 2, stages: [] };
+  }
+  // A full disk must not turn every log line into a crash: run.log stops, the console goes on.
+  let runLogBroken = false;
+  const runLogSink: typeof runLog.sink = (level, line) => {
+    if (runLogBroken) return;
+    try {
+      runLog.sink(level, line);
+    } catch (err) {
+      runLogBroken = true;
+      consoleOnly.warn(`run.log: ${describeReason(err)} writing ${folder.logFile}; logging to the console only from here`);
+    }
+  };
+  const progress = createProgressFactory({ stream, log: (line) => runLogSink('info', line) });
   // On a TTY, log lines clear the progress bar and it is redrawn under them.
-  const logger = createLogger({ level: 'debug', sinks: [filterSink(consoleLevel, progress.wrapSink(consoleSink(stream))), runLog.sink] });
+  const logger = createLogger({ level: 'debug', sinks: [filterSink(consoleLevel, progress.wrapSink(consoleSink(stream))), runLogSink] });
   const outcomes: StageOutcome[] = plan.map((s) => ({ id: s.id, plugin: s.plugin.name, version: s.plugin.version, status: 'not-run' }));
   const artifacts: Record<string, ArtifactRef> = {};
   const started = Date.now();
@@ -106,30 +132,36 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
   const tfOnce = memoTf(config, logger);
 
   const finish = async (exitCode: RunResult['exitCode'], status: string, error?: string): Promise<RunResult> => {
-    await writeJsonAtomic(path.join(folder.dir, 'artifacts.json'), artifacts);
-    const provenance = await collectProvenance({
-      codeDir: path.dirname(fileURLToPath(import.meta.url)),
-      backendRequested: config.runtime.backend,
-      backendUsed: tfOnce.used(),
-      index: datasetIndex,
-    });
-    await writeJsonAtomic(path.join(folder.dir, 'summary.json'), {
-      format: RUN_SUMMARY_FORMAT,
-      name: config.name,
-      experiment: file,
-      status,
-      exitCode,
-      ...(error ? { error } : {}),
-      seed: config.seed,
-      startedAt: new Date(started).toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: Date.now() - started,
-      stages: outcomes,
-      provenance,
-    });
+    try {
+      await writeJsonAtomic(path.join(folder.dir, 'artifacts.json'), artifacts);
+      const provenance = await collectProvenance({
+        codeDir: path.dirname(fileURLToPath(import.meta.url)),
+        backendRequested: config.runtime.backend,
+        backendUsed: tfOnce.used(),
+        index: datasetIndex,
+      });
+      await writeJsonAtomic(path.join(folder.dir, 'summary.json'), {
+        format: RUN_SUMMARY_FORMAT,
+        name: config.name,
+        experiment: file,
+        status,
+        exitCode,
+        ...(error ? { error } : {}),
+        seed: config.seed,
+        startedAt: new Date(started).toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: Date.now() - started,
+        stages: outcomes,
+        provenance,
+      });
+    } catch (err) {
+      // The disk that failed the run may fail its summary too: say so, keep the exit code.
+      if (!isEnvironmentFailure(err)) throw err;
+      logger.error(`summary.json could not be written either: ${describeReason(err)} (${errorPath(err) ?? folder.dir})`);
+    }
     logger.info(`run folder: ${folder.dir} (report: ${path.join(folder.dir, REPORT_FILE)})`);
     // The report shows run.log's last lines (a failure's context): drawn once the log is complete.
-    await runLog.close();
+    await runLog.close().catch(() => undefined);
     try {
       await writeRunReport(folder.dir);
     } catch (err) {
@@ -139,42 +171,51 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
     return { exitCode, runDir: folder.dir, stages: outcomes };
   };
 
-  logger.info(`experiment ${config.name} (${file}), seed ${config.seed}, run folder ${folder.dir}`);
-  await writeFileAtomic(path.join(folder.dir, 'config.resolved.yaml'), resolvedYaml(config, plan));
-
-  // The dataset is scanned on every run (files may have changed); its content hash keys the stages.
-  let datasetRef: ArtifactRef;
   try {
-    ({ ref: datasetRef, index: datasetIndex } = await scanIntoStore(config, store, logger, progress, signal, folder));
+    return await runStages();
   } catch (err) {
-    if (err instanceof DataError) {
-      logger.error(`invalid data: ${err.message}${err.issues.length ? `\n  ${err.issues.join('\n  ')}` : ''}`);
-      return finish(2, 'invalid-data', err.message);
-    }
-    throw err;
+    if (!(err instanceof EnvironmentError)) throw err;
+    logger.error(err.message);
+    return finish(2, 'environment-error', err.message);
   }
-  artifacts.dataset = datasetRef;
-  const sources: InputSources = { dataset: datasetRef, poolLabels: await storeSource(store, 'pool-labels', 'PoolLabels', poolLabels) };
 
-  const records = new Map<string, StageRecord>();
-  const select = stageSelection(flags, plan);
-  const appendMetricLine = (line: Record<string, unknown>): void => appendFileSync(folder.metricsFile, `${JSON.stringify(line)}\n`);
+  async function runStages(): Promise<RunResult> {
+    logger.info(`experiment ${config.name} (${file}), seed ${config.seed}, run folder ${folder.dir}`);
+    const runFix = 'runtime.runsDir';
+    const cacheFix = 'runtime.cacheDir';
+    reportLeftovers(await duringWrite('cleaning up after an earlier run', store.tmpDir, cacheFix, () => store.cleanStale()), store, logger);
+    await duringWrite('writing config.resolved.yaml', path.join(folder.dir, 'config.resolved.yaml'), runFix, () =>
+      writeFileAtomic(path.join(folder.dir, 'config.resolved.yaml'), resolvedYaml(config, plan)),
+    );
 
-  for (const [i, stage] of plan.entries()) {
-    const outcome = outcomes[i] as StageOutcome;
-    if (select.skipped(i)) {
-      outcome.status = 'skipped';
-      continue;
+    // The dataset is scanned on every run (files may have changed); its content hash keys the stages.
+    let datasetRef: ArtifactRef;
+    try {
+      ({ ref: datasetRef, index: datasetIndex } = await scanIntoStore(config, store, logger, progress, signal, folder));
+    } catch (err) {
+      if (err instanceof DataError) {
+        logger.error(`invalid data: ${describeDataError(err)}`);
+        return finish(2, 'invalid-data', err.message);
+      }
+      throw err;
     }
-    const inputRefs = resolveInputRefs(stage, sources, records);
-    const key = await keyFor(stage, inputRefs, path.dirname(file));
-    outcome.key = key;
-    const forced = select.forced(i);
-    const cached = await store.lookup(key);
-    const mustRun = select.mayRun(i);
+    artifacts.dataset = datasetRef;
+    const sources: InputSources = { dataset: datasetRef, poolLabels: await storeSource(store, 'pool-labels', 'PoolLabels', poolLabels, logger) };
 
-    if (cached && !forced) {
-      logger.info(`stage ${stage.id}: cache hit (${key.slice(0, 12)}), outputs reused`);
+    const select = stageSelection(flags, plan);
+    // What a stage would fail on that shows now (a weights path, an empty pool): before any stage runs.
+    const problems = await preflightProblems(plan, select, { dataset: datasetIndex as DatasetIndex, poolLabels }, experimentDir);
+    if (problems.length) {
+      logger.error(`cannot run ${config.name}:\n  ${problems.join('\n  ')}`);
+      return finish(2, 'invalid-config', problems.join('; '));
+    }
+
+    const records = new Map<string, StageRecord>();
+    const appendMetricLine = (line: Record<string, unknown>): void => appendFileSync(folder.metricsFile, `${JSON.stringify(line)}\n`);
+
+    /** A verified cache entry becomes this run's outputs for the stage; nothing here can blame the stage. */
+    const reuse = async (stage: PlannedStage, outcome: StageOutcome, cached: StageRecord, how: string): Promise<void> => {
+      logger.info(`stage ${stage.id}: cache hit (${cached.key.slice(0, 12)})${how}, outputs reused`);
       const t0 = Date.now();
       outcome.status = 'cache-hit';
       outcome.outputs = cached.outputs;
@@ -183,110 +224,202 @@ export async function runExperiment(options: RunOptions): Promise<RunResult> {
         outcome.headlines = cached.headlines;
         for (const line of cached.headlines) logger.info(`stage ${stage.id} (cached): ${line}`);
       }
-      // The run folder stands alone: the stage's metric lines as they were written, marked as replayed.
-      for (const line of cached.metricLines ?? []) appendMetricLine({ ...line, cached: true });
-      await store.markUsed(key);
+      await duringWrite(`copying stage ${stage.id}'s cached results into the run folder`, folder.dir, runFix, async () => {
+        // The run folder stands alone: the stage's metric lines as they were written, marked as replayed.
+        for (const line of cached.metricLines ?? []) appendMetricLine({ ...line, cached: true });
+        outcome.metrics = await exportToRunFolder(cached, folder);
+      });
+      await store.markUsed(cached.key);
       records.set(stage.id, cached);
       recordArtifacts(artifacts, stage.id, cached);
-      outcome.metrics = await exportToRunFolder(cached, folder);
       outcome.durationMs = Date.now() - t0;
-      continue;
-    }
-    if (!mustRun) {
-      logger.error(`--only ${flags.only}: stage ${stage.id} has no cached outputs; run without --only first`);
-      outcome.status = 'not-run';
-      return finish(2, 'invalid-flags', `stage ${stage.id} is not cached`);
-    }
-    if (signal.aborted) {
-      outcome.status = 'interrupted';
-      return finish(130, 'interrupted');
-    }
+    };
 
-    logger.info(`stage ${stage.id}: running ${stage.plugin.name}@${stage.plugin.version}${forced && cached ? ' (forced)' : ''}`);
-    const t0 = Date.now();
-    const workDir = await store.makeTemp(`work-${stage.id}`);
-    // --force means from scratch: resumable state of an earlier, interrupted execution is dropped too.
-    if (forced) await fs.rm(path.join(store.cacheDir, 'checkpoints', key), { recursive: true, force: true });
-    const checkpointDir = await store.checkpointDir(key);
-    try {
-      const inputs: Record<string, unknown> = {};
-      for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = await store.load(ref);
-      const stageLogger = logger.child(stage.id);
-      const headlines: string[] = [];
-      const metricLines: Record<string, unknown>[] = [];
-      const ctx: StageContext = {
-        stageId: stage.id,
-        seed: stage.seed,
-        rng: createRng(stage.seed),
-        logger: stageLogger,
-        progress: (o) => progress({ ...o, label: `${stage.id}: ${o.label}` }),
-        tf: tfOnce,
-        runtime: config.runtime,
-        experimentDir: path.dirname(file),
-        workDir,
-        checkpointDir,
-        signal,
-        headline: (line) => {
-          headlines.push(line);
-          stageLogger.info(line);
-        },
-        metric: (record) => {
-          const line = { stage: stage.id, time: new Date().toISOString(), ...record };
-          metricLines.push(line);
-          appendMetricLine(line);
-        },
-      };
-      const run = stage.plugin.run as (c: StageContext, cfg: unknown, inp: Record<string, unknown>) => Promise<Record<string, unknown>>;
-      const produced = await run(ctx, stage.config, inputs);
-      if (signal.aborted) {
-        // A stage that stopped early returns partial results: never cache them.
-        outcome.status = 'interrupted';
-        logger.warn(`stage ${stage.id}: interrupted; nothing cached for it. Re-run the same command to resume from here.`);
-        return finish(130, 'interrupted');
-      }
-      const outputs = checkOutputs(stage, produced);
-      const record = await store.commit(
-        key,
-        {
+    /** Runs one stage (the caller holds its key's lock) and caches its outputs; a RunResult ends the run. */
+    const runStage = async (stage: PlannedStage, outcome: StageOutcome, key: string, inputRefs: Record<string, ArtifactRef>, forced: boolean, wasCached: boolean): Promise<RunResult | null> => {
+      logger.info(`stage ${stage.id}: running ${stage.plugin.name}@${stage.plugin.version}${forced && wasCached ? ' (forced)' : ''}`);
+      const t0 = Date.now();
+      const workDir = await duringWrite(`making stage ${stage.id}'s scratch folder`, store.tmpDir, cacheFix, () => store.makeTemp(`work-${stage.id}`));
+      try {
+        // --force means from scratch: resumable state of an earlier, interrupted execution is dropped too.
+        if (forced) await fs.rm(path.join(store.cacheDir, 'checkpoints', key), { recursive: true, force: true });
+        const checkpointDir = await duringWrite(`making stage ${stage.id}'s checkpoint folder`, store.cacheDir, cacheFix, () => store.checkpointDir(key));
+        const stageLogger = logger.child(stage.id);
+        const headlines: string[] = [];
+        const metricLines: Record<string, unknown>[] = [];
+        const ctx: StageContext = {
+          stageId: stage.id,
+          seed: stage.seed,
+          rng: createRng(stage.seed),
+          logger: stageLogger,
+          progress: (o) => progress({ ...o, label: `${stage.id}: ${o.label}` }),
+          tf: tfOnce,
+          runtime: config.runtime,
+          experimentDir,
+          workDir,
+          checkpointDir,
+          signal,
+          headline: (line) => {
+            headlines.push(line);
+            stageLogger.info(line);
+          },
+          metric: (record) => {
+            const line = { stage: stage.id, time: new Date().toISOString(), ...record };
+            metricLines.push(line);
+            appendMetricLine(line);
+          },
+        };
+        const run = stage.plugin.run as (c: StageContext, cfg: unknown, inp: Record<string, unknown>) => Promise<Record<string, unknown>>;
+        let produced: Record<string, unknown>;
+        try {
+          const inputs: Record<string, unknown> = {};
+          for (const [name, ref] of Object.entries(inputRefs)) inputs[name] = await store.load(ref);
+          produced = await run(ctx, stage.config, inputs);
+        } catch (err) {
+          if (signal.aborted) {
+            outcome.status = 'interrupted';
+            logger.warn(`stage ${stage.id}: interrupted (${(err as Error).message}); nothing cached for it`);
+            return finish(130, 'interrupted');
+          }
+          outcome.status = 'failed';
+          outcome.error = (err as Error).message;
+          if (isEnvironmentFailure(err)) {
+            // The stage was right; the disk was not. Name the path and what to change.
+            const where = errorPath(err);
+            const setting = where && isInside(where, folder.dir) ? runFix : where && isInside(where, store.cacheDir) ? cacheFix : null;
+            const fix = setting ? fixFor(setting, errnoCode(err)) : 'make room there, or fix the folder’s permissions';
+            const message = `stage ${stage.id} could not write: ${describeReason(err)}${where ? `: ${where}` : ''}; ${fix}`;
+            logger.error(message);
+            return finish(2, 'environment-error', message);
+          }
+          // Errors that explain themselves (missing weights, bad data, absent backend) need no stack trace.
+          const explained = err instanceof MissingWeightsError || err instanceof DataError || err instanceof BackendUnavailableError;
+          logger.error(`stage ${stage.id} (${stage.plugin.name}) failed: ${explained ? `${err.name}: ${err.message}` : ((err as Error).stack ?? String(err))}`);
+          return finish(1, 'failed', `stage ${stage.id} failed: ${(err as Error).message}`);
+        }
+        if (signal.aborted) {
+          // A stage that stopped early returns partial results: never cache them.
+          outcome.status = 'interrupted';
+          logger.warn(`stage ${stage.id}: interrupted; nothing cached for it. Re-run the same command to resume from here.`);
+          return finish(130, 'interrupted');
+        }
+        const meta = {
           stageId: stage.id,
           plugin: stage.plugin.name,
           version: stage.plugin.version,
           durationMs: Date.now() - t0,
           ...(headlines.length ? { headlines } : {}),
           ...(metricLines.length ? { metricLines } : {}),
-        },
-        outputs,
-      );
-      if (headlines.length) outcome.headlines = headlines;
-      records.set(stage.id, record);
-      recordArtifacts(artifacts, stage.id, record);
-      await fs.rm(checkpointDir, { recursive: true, force: true });
-      outcome.metrics = await exportToRunFolder(record, folder);
-      outcome.status = 'ran';
-      outcome.durationMs = Date.now() - t0;
-      outcome.outputs = record.outputs;
-      logger.info(`stage ${stage.id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s, cached as ${key.slice(0, 12)}`);
-    } catch (err) {
+        };
+        try {
+          const outputs = checkOutputs(stage, produced);
+          const record = await duringWrite(`caching stage ${stage.id}'s outputs`, store.cacheDir, cacheFix, () => store.commit(key, meta, outputs));
+          if (headlines.length) outcome.headlines = headlines;
+          records.set(stage.id, record);
+          recordArtifacts(artifacts, stage.id, record);
+          await fs.rm(checkpointDir, { recursive: true, force: true });
+          outcome.status = 'ran';
+          outcome.outputs = record.outputs;
+          await duringWrite(`copying stage ${stage.id}'s results into the run folder`, folder.dir, runFix, async () => {
+            outcome.metrics = await exportToRunFolder(record, folder);
+          });
+        } catch (err) {
+          // Cached already, the stage is not to blame for the run folder's disk (an EnvironmentError ends the run, exit 2).
+          if (outcome.status !== 'ran') {
+            outcome.status = 'failed';
+            outcome.error = (err as Error).message;
+          }
+          if (err instanceof EnvironmentError) throw err;
+          logger.error(`stage ${stage.id} (${stage.plugin.name}) failed: ${(err as Error).stack ?? String(err)}`);
+          return finish(1, 'failed', `stage ${stage.id} failed: ${(err as Error).message}`);
+        }
+        outcome.durationMs = Date.now() - t0;
+        logger.info(`stage ${stage.id}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s, cached as ${key.slice(0, 12)}`);
+        return null;
+      } finally {
+        await fs.rm(workDir, { recursive: true, force: true });
+      }
+    };
+
+    for (const [i, stage] of plan.entries()) {
+      const outcome = outcomes[i] as StageOutcome;
+      if (select.skipped(i)) {
+        outcome.status = 'skipped';
+        continue;
+      }
+      const inputRefs = resolveInputRefs(stage, sources, records);
+      const key = await keyFor(stage, inputRefs, experimentDir);
+      outcome.key = key;
+      const forced = select.forced(i);
+      const mustRun = select.mayRun(i);
+      const found = await openVerified(store, key, `stage ${stage.id}`, logger);
+
+      if (found && !forced) {
+        await reuse(stage, outcome, found, '');
+        continue;
+      }
+      if (!mustRun) {
+        logger.error(`--only ${flags.only}: stage ${stage.id} has no cached outputs; run without --only first`);
+        outcome.status = 'not-run';
+        return finish(2, 'invalid-flags', `stage ${stage.id} is not cached`);
+      }
       if (signal.aborted) {
         outcome.status = 'interrupted';
-        logger.warn(`stage ${stage.id}: interrupted (${(err as Error).message}); nothing cached for it`);
         return finish(130, 'interrupted');
       }
-      outcome.status = 'failed';
-      outcome.error = (err as Error).message;
-      // Errors that explain themselves (missing weights, bad data, absent backend) need no stack trace.
-      const explained = err instanceof MissingWeightsError || err instanceof DataError || err instanceof BackendUnavailableError;
-      logger.error(`stage ${stage.id} (${stage.plugin.name}) failed: ${explained ? `${err.name}: ${err.message}` : ((err as Error).stack ?? String(err))}`);
-      return finish(1, 'failed', `stage ${stage.id} failed: ${(err as Error).message}`);
-    } finally {
-      await fs.rm(workDir, { recursive: true, force: true });
-    }
-  }
 
-  const hits = outcomes.filter((o) => o.status === 'cache-hit').map((o) => o.id);
-  const ran = outcomes.filter((o) => o.status === 'ran').map((o) => o.id);
-  logger.info(`done: ${ran.length} ran${ran.length ? ` (${ran.join(', ')})` : ''}, ${hits.length} cache hit(s)${hits.length ? ` (${hits.join(', ')})` : ''}`);
-  return finish(0, 'ok');
+      // One writer per key: another run computing the same stage (same inputs) is waited for, and its
+      // result used; the key's checkpoint folder is only ever used by the lock's holder.
+      let lock: HeldLock;
+      let waitedFor: LockOwner | null | undefined;
+      try {
+        lock = await duringWrite('taking the cache lock', store.locksDir, cacheFix, () =>
+          store.lock(
+            key,
+            { stage: stage.id, experiment: config.name, runDir: folder.dir },
+            {
+              signal,
+              onWait: (owner) => {
+                waitedFor = owner;
+                logger.info(`stage ${stage.id}: waiting for another run (${describeLockOwner(owner)}) computing stage ${String(owner?.stage ?? stage.id)} (${key.slice(0, 12)})…`);
+              },
+            },
+          ),
+        );
+      } catch (err) {
+        if (signal.aborted) {
+          outcome.status = 'interrupted';
+          logger.warn(`stage ${stage.id}: interrupted while waiting for another run; nothing cached for it`);
+          return finish(130, 'interrupted');
+        }
+        throw err;
+      }
+      try {
+        if (lock.tookOverFrom) {
+          logger.warn(
+            `stage ${stage.id}: the run that was computing it (${describeLockOwner(lock.tookOverFrom)}) is gone (killed or crashed); taking over` +
+              (await hasFiles(path.join(store.cacheDir, 'checkpoints', key)) ? ', resuming from its checkpoint' : ''),
+          );
+        }
+        if (!forced) {
+          // The entry may have appeared while we waited (or just before we asked): a writer commits before it unlocks.
+          const committed = await openVerified(store, key, `stage ${stage.id}`, logger);
+          if (committed) {
+            await reuse(stage, outcome, committed, waitedFor !== undefined ? `, computed by the run it waited for (${describeLockOwner(waitedFor)})` : ', committed by another run');
+            continue;
+          }
+        }
+        const result = await runStage(stage, outcome, key, inputRefs, forced, found !== null);
+        if (result) return result;
+      } finally {
+        await lock.release();
+      }
+    }
+    const hits = outcomes.filter((o) => o.status === 'cache-hit').map((o) => o.id);
+    const ran = outcomes.filter((o) => o.status === 'ran').map((o) => o.id);
+    logger.info(`done: ${ran.length} ran${ran.length ? ` (${ran.join(', ')})` : ''}, ${hits.length} cache hit(s)${hits.length ? ` (${hits.join(', ')})` : ''}`);
+    return finish(0, 'ok');
+  }
 }
 
 /**
@@ -361,12 +494,94 @@ function resolveInputRefs(stage: PlannedStage, sources: InputSources, records: M
 }
 
 /** Stores an artifact that comes from the experiment itself under a key made of its content. */
-async function storeSource<K extends 'PoolLabels'>(store: ArtifactStore, prefix: string, kind: K, value: unknown): Promise<ArtifactRef> {
+async function storeSource<K extends 'PoolLabels'>(store: ArtifactStore, prefix: string, kind: K, value: unknown, logger: Logger): Promise<ArtifactRef> {
   const key = `${prefix}-${createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32)}`;
-  const hit = await store.lookup(key);
-  if (hit) await store.markUsed(key);
-  const record = hit ?? (await store.commit(key, { stageId: prefix, plugin: `@neuro-ssl/runner:${prefix}`, version: '1', durationMs: 0 }, { value: { kind, value } }));
+  const record =
+    (await openVerified(store, key, 'the pool labels', logger)) ??
+    (await duringWrite('writing the pool labels to the cache', store.cacheDir, CACHE_FIX, () =>
+      store.commit(key, { stageId: prefix, plugin: `@neuro-ssl/runner:${prefix}`, version: '1', durationMs: 0 }, { value: { kind, value } }),
+    ));
   return record.outputs.value as ArtifactRef;
+}
+
+const CACHE_FIX = 'runtime.cacheDir';
+
+/**
+ * A verified cache entry (and marked used), or null. A damaged entry is reported with where it was
+ * moved; the caller then computes it again.
+ */
+async function openVerified(store: ArtifactStore, key: string, what: string, logger: Logger): Promise<StageRecord | null> {
+  const found = await duringWrite(`checking ${what}'s cache entry`, store.entryDir(key), CACHE_FIX, () => store.open(key));
+  if (found.state === 'damaged') {
+    const moved = found.movedTo ? `moved to ${found.movedTo} (look, then delete it)` : 'already moved aside by another run';
+    logger.warn(`${what}: the cache entry ${store.entryDir(key)} is damaged — ${found.problem}; ${moved}; computing it again`);
+    return null;
+  }
+  if (found.state === 'miss') return null;
+  const { files, bytes, ms } = found.verified;
+  logger.debug(`${what}: cache entry ${key.slice(0, 12)} verified (${files} files, ${(bytes / 1e6).toFixed(1)} MB re-hashed in ${ms} ms)`);
+  await store.markUsed(key);
+  return found.record;
+}
+
+/** Says what processes that died left in the cache, now removed (their checkpoints stay, for resuming). */
+function reportLeftovers(leftovers: StaleLeftovers | null, store: ArtifactStore, logger: Logger): void {
+  if (!leftovers) return;
+  const pids = new Set([...leftovers.temps.keys(), ...leftovers.locks.map((l) => l.pid)]);
+  for (const pid of pids) {
+    const temps = leftovers.temps.get(pid) ?? [];
+    const stages = leftovers.locks.filter((l) => l.pid === pid).map((l) => String(l.stage ?? l.key ?? '?'));
+    const parts = [
+      temps.length ? `its ${temps.length} unfinished write(s) (${temps.join(', ')}) in ${store.tmpDir}` : '',
+      stages.length ? `its lock on stage ${stages.join(', ')} (which resumes from its checkpoint when it next runs)` : '',
+    ].filter(Boolean);
+    logger.warn(`cache: an earlier run (pid ${pid}) ended without cleaning up (killed or crashed); removed ${parts.join(' and ')}`);
+  }
+}
+
+async function hasFiles(dir: string): Promise<boolean> {
+  return ((await fs.readdir(dir).catch(() => [])) as string[]).length > 0;
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file));
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** A DataError's message, and its issues that the message does not already list. */
+function describeDataError(err: DataError): string {
+  const extra = err.issues.filter((issue) => !err.message.includes(issue));
+  return `${err.message}${extra.length ? `\n  ${extra.join('\n  ')}` : ''}`;
+}
+
+/**
+ * What the stages' `check` hooks report (e.g. a weights path that does not exist, an empty pool),
+ * given the inputs known before anything runs: the dataset index and the pool labels.
+ */
+async function preflightProblems(
+  plan: PlannedStage[],
+  select: ReturnType<typeof stageSelection>,
+  known: { dataset: DatasetIndex; poolLabels: PoolLabels },
+  experimentDir: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, stage] of plan.entries()) {
+    const check = stage.plugin.check as ((config: unknown, env: { experimentDir: string; inputs: Record<string, unknown> }) => Promise<string[]> | string[]) | undefined;
+    if (select.skipped(i) || !check) continue;
+    const inputs: Record<string, unknown> = {};
+    for (const [name, binding] of Object.entries(stage.bindings)) {
+      if (binding.source.type === 'dataset') inputs[name] = known.dataset;
+      if (binding.source.type === 'pool-labels') inputs[name] = known.poolLabels;
+    }
+    let found: string[];
+    try {
+      found = await check(stage.config, { experimentDir, inputs });
+    } catch (err) {
+      found = [`its check could not run: ${(err as Error).message}`];
+    }
+    for (const problem of found) problems.push(`stage ${stage.id} (use: ${stage.use}): ${problem}`);
+  }
+  return problems;
 }
 
 function checkOutputs(stage: PlannedStage, produced: Record<string, unknown>): Record<string, { kind: (typeof stage.plugin.outputs)[string]; value: unknown }> {
@@ -447,16 +662,41 @@ async function scanIntoStore(
   signal: AbortSignal,
   folder?: RunFolder,
 ): Promise<{ ref: ArtifactRef; index: DatasetIndex }> {
-  const index = await scanDataset(config.data, { logger: logger.child('data'), progress, concurrency: config.runtime.concurrency, signal });
-  if (folder) await writeDataReport(path.join(folder.dir, 'data-report.json'), index);
+  // onBadFile 'fail' is applied here, after the scan, so that data-report.json lists every bad file
+  // the run stopped for; the scan's "skipping bad file" lines are not shown (nothing is skipped).
+  const failOnBad = config.data.onBadFile === 'fail';
+  const scanLogger = failOnBad ? withoutSkipLines(logger.child('data')) : logger.child('data');
+  const index = await scanDataset(failOnBad ? { ...config.data, onBadFile: 'skip' } : config.data, { logger: scanLogger, progress, concurrency: config.runtime.concurrency, signal });
+  const reportFile = folder ? path.join(folder.dir, 'data-report.json') : undefined;
+  if (reportFile) await duringWrite('writing data-report.json', reportFile, 'runtime.runsDir', () => writeDataReport(reportFile, index));
+  if (failOnBad && index.badFiles.length > 0) {
+    const lines = index.badFiles.map((b) => `${b.id}: ${b.reason} — ${b.detail}`);
+    const header = `${lines.length} bad file(s) under ${index.root} (data.onBadFile is 'fail'; 'skip' leaves them out${reportFile ? `; listed in ${reportFile}` : ''}):`;
+    throw new DataError([header, ...lines.map((l) => `  - ${l}`)].join('\n'), lines);
+  }
   const contentKey = createHash('sha256').update(JSON.stringify(index)).digest('hex').slice(0, 32);
   const key = `dataset-${contentKey}`;
-  const hit = await store.lookup(key);
-  if (hit) await store.markUsed(key);
   const record =
-    hit ??
-    (await store.commit(key, { stageId: 'dataset', plugin: DATASET_PLUGIN, version: '1', durationMs: 0 }, { index: { kind: 'DatasetIndex', value: index } }));
+    (await openVerified(store, key, 'the dataset index', logger)) ??
+    (await duringWrite('writing the dataset index to the cache', store.cacheDir, CACHE_FIX, () =>
+      store.commit(key, { stageId: 'dataset', plugin: DATASET_PLUGIN, version: '1', durationMs: 0 }, { index: { kind: 'DatasetIndex', value: index } }),
+    ));
   return { ref: record.outputs.index as ArtifactRef, index };
+}
+
+/** The scan's logger without its per-file "skipping bad file" warnings (for onBadFile: fail). */
+function withoutSkipLines(logger: Logger): Logger {
+  const skipLine = (m: string): boolean => m.startsWith('skipping bad file') || /more bad files? skipped/.test(m);
+  return {
+    debug: (m) => logger.debug(m),
+    // The scan's summary would say "skipped"; the run stops on them instead.
+    info: (m) => logger.info(m.replace(/( bad files?) skipped/, '$1')),
+    warn: (m) => {
+      if (!skipLine(m)) logger.warn(m);
+    },
+    error: (m) => logger.error(m),
+    child: (scope) => withoutSkipLines(logger.child(scope)),
+  };
 }
 
 function resolvedYaml(config: ExperimentConfig, plan: PlannedStage[]): string {
@@ -475,12 +715,18 @@ async function dryRun(
   signal?: AbortSignal,
 ): Promise<RunResult> {
   let sources: InputSources;
+  let index: DatasetIndex;
   try {
-    const { ref } = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal);
-    sources = { dataset: ref, poolLabels: await storeSource(store, 'pool-labels', 'PoolLabels', poolLabels) };
+    let ref: ArtifactRef;
+    ({ ref, index } = await scanIntoStore(config, store, logger, createProgressFactory({}), signal ?? new AbortController().signal));
+    sources = { dataset: ref, poolLabels: await storeSource(store, 'pool-labels', 'PoolLabels', poolLabels, logger) };
   } catch (err) {
     if (err instanceof DataError) {
-      logger.error(`invalid data: ${err.message}\n  ${err.issues.join('\n  ')}`);
+      logger.error(`invalid data: ${describeDataError(err)}`);
+      return { exitCode: 2, stages: [] };
+    }
+    if (err instanceof EnvironmentError) {
+      logger.error(err.message);
       return { exitCode: 2, stages: [] };
     }
     throw err;
@@ -503,22 +749,28 @@ async function dryRun(
     if (upstreamUnknown) {
       status = 'run       (an upstream stage runs first)';
       unknown.add(stage.id);
-    }
-    else {
+    } else {
       const key = await keyFor(stage, resolveInputRefs(stage, sources, records), experimentDir);
-      const cached = await store.lookup(key);
+      // Verified like a run would (but not moved aside: a dry run changes nothing in the cache).
+      const found = await store.check(key);
+      const cached = found.state === 'hit' ? found.record : null;
       const forced = select.forced(i);
       if (cached) records.set(stage.id, cached);
       if (cached && !forced) status = `hit       ${key.slice(0, 12)}`;
-      else {
-        status = `${cached ? 'run       (forced)' : 'miss      '}${cached ? '' : key.slice(0, 12)}`;
-        // A forced stage may reproduce the same hashes, but we cannot know before running it.
-        unknown.add(stage.id);
-      }
+      else if (found.state === 'damaged') status = `miss      ${key.slice(0, 12)} (the cached entry is damaged and will be quarantined: ${found.problem})`;
+      else status = `${cached ? 'run       (forced)' : 'miss      '}${cached ? '' : key.slice(0, 12)}`;
+      // A stage that runs may reproduce the same hashes, but we cannot know before running it.
+      if (!cached || forced) unknown.add(stage.id);
     }
     lines.push(`  ${stage.id.padEnd(14)} ${status}  ${stage.plugin.name}@${stage.plugin.version}${inputs ? `  [${inputs}]` : ''}`);
     outcomes.push({ id: stage.id, plugin: stage.plugin.name, version: stage.plugin.version, status: 'not-run' });
   }
   logger.info(lines.join('\n'));
+  // What the run would fail on before or while running (weights paths, an empty pool): exit 2 now.
+  const problems = await preflightProblems(plan, select, { dataset: index, poolLabels }, experimentDir);
+  if (problems.length) {
+    logger.error(`the run would fail:\n  ${problems.join('\n  ')}`);
+    return { exitCode: 2, stages: outcomes };
+  }
   return { exitCode: 0, stages: outcomes };
 }

@@ -22,10 +22,12 @@ async function head(size: number, shade: number, blob: boolean): Promise<Buffer>
   return sharp(Buffer.from(svg)).jpeg().toBuffer();
 }
 
-const run = (config: Partial<ExtractConfig>, lines: string[] = []): Promise<{ features: FeatureTable }> =>
-  extractStage.run(createTestContext({ experimentDir: dir, lines }), { weights: 'none', normalization: 'weights', backbone: 'resnet18', ...config } as ExtractConfig, {
-    dataset,
-  });
+const run = (config: Partial<ExtractConfig>, lines: string[] = [], inference: 'tfjs' | 'onnx' = 'tfjs'): Promise<{ features: FeatureTable }> =>
+  extractStage.run(
+    createTestContext({ experimentDir: dir, lines, runtime: { inference, threads: 1 } }),
+    { weights: 'none', normalization: 'weights', backbone: 'resnet18', ...config } as ExtractConfig,
+    { dataset },
+  );
 
 beforeAll(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'extract-'));
@@ -137,4 +139,18 @@ describe('extract stage', () => {
     expect(Array.from(a)).toEqual(Array.from(b));
     expect(Array.from(a)).not.toEqual(Array.from(c));
   }, 60_000);
+
+  it('runtime.inference: onnx — ONNX Runtime gives TF.js\'s features within 1e-4 relative, and says so', async () => {
+    const cfg = { backbone: 'mobilenet_v2', width: 0.35, imageSize: 32 } as Partial<ExtractConfig>;
+    const lines: string[] = [];
+    const onnx = await run(cfg, lines, 'onnx');
+    const tfjs = await run(cfg, [], 'tfjs');
+    expect(onnx.features.meta.inference).toBe('onnx');
+    expect(tfjs.features.meta.inference).toBe('tfjs');
+    expect(lines.some((l) => /on ONNX Runtime \d+\.\d+\.\d+ \(cpu, 1 thread\)/.test(l))).toBe(true);
+    const scale = Math.max(...tfjs.features.values.map(Math.abs));
+    const diff = Math.max(...onnx.features.values.map((v, i) => Math.abs(v - (tfjs.features.values[i] as number))));
+    expect(scale).toBeGreaterThan(0);
+    expect(diff / scale).toBeLessThan(1e-4);
+  }, 120_000);
 });

@@ -1,7 +1,17 @@
 // The extract stage: DatasetIndex → FeatureTable (one row per readable image, labelled and unlabelled).
 
 import { defineStage, type FeatureTable, type LayersModel } from '@neuro-ssl/core';
-import { foldForInference, resolveBackboneConfig, resolveWeights, runOnImages, seededInit, weightsFingerprint, weightsProblems } from '@neuro-ssl/core/models';
+import {
+  createInferenceEngine,
+  foldForInference,
+  resolveBackboneConfig,
+  resolveWeights,
+  runOnImages,
+  seededInit,
+  weightsFingerprint,
+  weightsProblems,
+  type InferenceEngine,
+} from '@neuro-ssl/core/models';
 import { extractConfigSchema, type ExtractConfig } from './extract-config.js';
 
 export const extractStage = defineStage({
@@ -23,6 +33,7 @@ export const extractStage = defineStage({
     const weights = await resolveWeights(definition, config.weights, { baseDir: ctx.experimentDir, logger: ctx.logger, progress: ctx.progress });
     const baseline = tf.memory().numTensors;
     let model: LayersModel = definition.build(tf, { imageSize, width });
+    let engine: InferenceEngine | undefined;
     try {
       if (weights.source) await definition.loadWeights(tf, model, weights.source);
       else seededInit(tf, model, ctx.rng.fork('init'));
@@ -34,12 +45,14 @@ export const extractStage = defineStage({
         model = folded;
       }
       const featureDim = definition.featureDim({ imageSize, width });
+      engine = await createInferenceEngine(tf, model, { request: ctx.runtime.inference, threads: ctx.runtime.threads, logger: ctx.logger });
       ctx.logger.info(
-        `extracting ${definition.name} (width ${width}, ${imageSize}px, ${featureDim}-d, ${normalization.name} normalisation) on ${backend} for ${dataset.images.length} images`,
+        `extracting ${definition.name} (width ${width}, ${imageSize}px, ${featureDim}-d, ${normalization.name} normalisation) on ${engine.description} for ${dataset.images.length} images`,
       );
       const bar = ctx.progress({ label: 'extract', total: dataset.images.length, unit: 'img' });
       const started = Date.now();
       const values = await runOnImages(tf, model, dataset.images, {
+        engine,
         preprocess: { ...dataset.preprocess, imageSize },
         normalization,
         batchSize: config.batchSize ?? ctx.runtime.batchSize,
@@ -68,6 +81,7 @@ export const extractStage = defineStage({
           normalization: normalization.name,
           weights: weights.identity,
           backend,
+          inference: engine.name,
           preprocess: { ...dataset.preprocess, imageSize },
           // Class names travel with the features: a consumer (the cluster stage's legends) needs no other input.
           classes: { ...dataset.classes },
@@ -75,6 +89,7 @@ export const extractStage = defineStage({
       };
       return { features };
     } finally {
+      await engine?.dispose();
       model.dispose();
       const leaked = tf.memory().numTensors - baseline;
       if (leaked !== 0) ctx.logger.warn(`extract: ${leaked} tensor(s) still allocated after the stage`);

@@ -25,9 +25,15 @@ describe('ssl config', () => {
       softLabels: false,
       patience: 3,
       maxEce: 0.6,
-      checkpoint: { rule: 'prAucOrFBeta', keepFBeta: 0.9 },
+      checkpoint: { rule: 'nll' },
       threshold: 0.5,
+      evaluation: 'auto',
+      cv: { folds: 5, repeats: 1, innerSize: 0.25 },
     });
+    expect(value.benchmark).toBeUndefined();
+    expect(validate({ benchmark: {} }).value.benchmark).toEqual({ hideLabelsOf: 0.5 });
+    expect(messages({ evaluation: 'kfold' })).toMatch(/evaluation: .*auto, cv, holdout/);
+    expect(messages({ cv: { innerSize: 1 } })).toMatch(/cv\.innerSize/);
     expect(value).not.toHaveProperty('decisionThreshold');
     expect(value.mixup).toBeUndefined();
     expect(validate({ mixup: {} }).value.mixup).toEqual({ alpha: 0.4 });
@@ -46,6 +52,8 @@ describe('ssl config', () => {
     const config = validate({ minLabelledPerBatch: 8 }).value;
     expect(configProblems(config, 8)).toEqual(['with.minLabelledPerBatch (8) must be smaller than the batch size (8), or no pseudo-label would fit in a batch']);
     expect(configProblems(config, 16)).toEqual([]);
+    const hidden = validate({ evaluation: 'holdout', benchmark: { hideLabelsOf: 0.5 } }).value;
+    expect(configProblems(hidden, 16)).toEqual([expect.stringMatching(/^with\.benchmark\.hideLabelsOf needs with\.evaluation: cv/)]);
   });
 
   it('shares its training options with train: core’s fragment, one `threshold` (the final decision threshold)', () => {

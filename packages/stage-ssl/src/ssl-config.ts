@@ -17,6 +17,19 @@ export interface ScheduleConfig {
 
 export type BalanceMode = 'none' | 'rarer' | 'prior';
 
+/** `auto`: `cv` up to CV_LABELLED_LIMIT labelled images, `holdout` above. */
+export type EvaluationMode = 'auto' | 'cv' | 'holdout';
+
+/** Up to this many labelled images `evaluation: auto` cross-validates (a 20% holdout would be ≤ 60 images). */
+export const CV_LABELLED_LIMIT = 300;
+
+export interface SslCvConfig {
+  folds: number;
+  repeats: number;
+  /** Share of each fold's training labels held out (group-aware) to choose epochs, rounds, temperature and threshold. */
+  innerSize: number;
+}
+
 /**
  * The self-training stage's options: core's shared training options (per round: epochs, learning
  * rate, loss, augmentation, checkpoint rule; for the final model: threshold, temperature; eceBins,
@@ -38,6 +51,10 @@ export interface SslConfig extends TrainingOptions, DeprecatedTrainingOptions {
   patience: number;
   maxEce: number;
   poolViews: number;
+  evaluation: EvaluationMode;
+  cv: SslCvConfig;
+  /** Benchmark on one's own data: hide the labels of this share of the labelled images (they join the pool). */
+  benchmark?: { hideLabelsOf: number };
 }
 
 /** `from`/`to` when the YAML leaves them out: the notebook's thresholds, or 10% → 50% of the pool. */
@@ -89,11 +106,11 @@ export function sslConfigSchema(): JsonSchema {
           augment: 'Augmentation of the training images of a round (probe mode trains on cached weak views instead).',
           views: 'Probe mode: weakly augmented views cached per labelled training image.',
           checkpoint:
-            'When a round (and an epoch inside it) counts as an improvement: `{rule: prAucOrFBeta, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best; formerly `rule: notebook`) or `{rule: metric, metric: prAuc}`. A round that does not improve is rolled back.',
+            "When a round (and an epoch inside it) counts as an improvement on validation (cv: each fold's inner split): `{rule: nll}` (lowest log-loss, the default) or `{rule: brier}`, optionally `tieBreak: rocAuc` within `tolerance`; the notebook's `{rule: prAucOrFBeta, keepFBeta: 0.9}` (formerly `rule: notebook`), or `{rule: metric, metric: prAuc}`. A round that does not improve is rolled back, and patience counts such rounds.",
           threshold:
             'The final model’s decision threshold on the calibrated probability: a number, or `fbeta` (the one maximising F-beta on validation). The baseline is re-scored with the same rule. (Which pool images become pseudo-labels is `schedule`.) Formerly `decisionThreshold`.',
           temperature: 'Refit temperature scaling on the validation logits after every round (and for the baseline).',
-          bootstrap: 'Paired bootstrap resamples of the validation images for the verdict’s 95% intervals.',
+          bootstrap: 'Paired bootstrap resamples for the verdict’s 95% intervals (cv: over repeats, folds and out-of-fold images; holdout: over the validation images).',
         },
         deprecated: ['decisionThreshold'],
       }),
@@ -135,6 +152,39 @@ export function sslConfigSchema(): JsonSchema {
         default: 0.6,
         description: 'Stop (and roll the round back) when the round’s validation ECE before temperature scaling reaches this: the model has become confidently wrong.',
       },
+      evaluation: {
+        enum: ['auto', 'cv', 'holdout'],
+        default: 'auto',
+        description:
+          `How the verdict is estimated. \`cv\`: per outer fold, the supervised baseline and self-training both start from that fold's training labels (epochs, rounds, temperature and threshold chosen on an inner split of them) and are scored on the held-out fold; the pooled out-of-fold predictions of every labelled image give paired differences; the final model is then trained on all labelled images plus the pool with the settings the folds validated. ` +
+          `\`holdout\`: the input model's own split, rounds chosen and the verdict computed on its validation images (optimistic). \`auto\`: \`cv\` up to ${CV_LABELLED_LIMIT} labelled images.`,
+      },
+      cv: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        description: '`evaluation: cv`: the outer folds (repeated stratified group k-fold of the labelled images) and the inner split that chooses inside each.',
+        properties: {
+          folds: { type: 'integer', minimum: 2, maximum: 20, default: 5, description: 'Outer folds per repeat.' },
+          repeats: { type: 'integer', minimum: 1, maximum: 10, default: 1, description: 'Repeats of the outer folds, each with a new shuffle (each costs a full set of folds).' },
+          innerSize: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            exclusiveMaximum: 1,
+            default: 0.25,
+            description: "Share of each class of a fold's training labels held out (near-duplicate groups whole) to choose epochs, rounds, temperature and threshold; both arms train on the rest.",
+          },
+        },
+      },
+      benchmark: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          'Measure self-training on your own labelled data: hide the labels of a share of it (seeded, stratified, near-duplicate groups whole); those images join the unlabelled pool and their labels only score the pseudo-labels. Needs `evaluation: cv`.',
+        properties: {
+          hideLabelsOf: { type: 'number', exclusiveMinimum: 0, exclusiveMaximum: 1, default: 0.5, description: 'Share of each class of the labelled images whose labels are hidden.' },
+        },
+      },
       poolViews: {
         type: 'integer',
         minimum: 0,
@@ -155,6 +205,9 @@ export function resolveSchedule(schedule: SslConfig['schedule']): ScheduleConfig
 /** What the schema cannot see (the batch size may come from runtime): each problem names its field. */
 export function configProblems(config: SslConfig, batchSize: number): string[] {
   const problems: string[] = [];
+  if (config.benchmark && config.evaluation === 'holdout') {
+    problems.push('with.benchmark.hideLabelsOf needs with.evaluation: cv (or auto): the input model was trained on some of the labels it would hide');
+  }
   if (config.minLabelledPerBatch >= batchSize) {
     problems.push(`with.minLabelledPerBatch (${config.minLabelledPerBatch}) must be smaller than the batch size (${batchSize}), or no pseudo-label would fit in a batch`);
   }

@@ -70,6 +70,12 @@ export class TfLearner implements Learner {
     return this.imageLogits(this.o.validation, null);
   }
 
+  /** The current model on any labelled images (a fold's held-out images), clean. */
+  async logitsOf(items: readonly ImageBatchItem[]): Promise<Float32Array> {
+    if (this.o.probe) return this.headLogits(await this.o.probe.clean(items));
+    return this.imageLogits(items, null);
+  }
+
   async poolLogits(round: number): Promise<Float32Array> {
     const weak = this.o.poolAugment === 'weak';
     if (this.o.probe) {
@@ -80,14 +86,15 @@ export class TfLearner implements Learner {
     return this.imageLogits(this.o.pool, weak ? this.o.rng.fork(`pool-${round}`) : null);
   }
 
-  async train(round: number, items: TrainItem[], labelled: number, learningRate: number): Promise<TrainedRound> {
+  /** `epochs`: this round's (the final model replays the epochs the folds validated); default the settings'. */
+  async train(round: number, items: TrainItem[], labelled: number, learningRate: number, epochs?: number): Promise<TrainedRound> {
     const o = this.o;
     if (o.restart === 'continue' && this.optimizer) setLearningRate(this.optimizer, learningRate);
     const plan = o.plan(items, labelled);
     const trained = await trainClassifier(this.tf, {
       spec: o.spec,
       classifier: o.classifier,
-      settings: { ...o.settings, mode: o.mode, learningRate },
+      settings: { ...o.settings, mode: o.mode, learningRate, ...(epochs !== undefined ? { epochs } : {}) },
       preprocess: o.preprocess,
       normalization: o.normalization,
       concurrency: o.concurrency,
@@ -96,7 +103,7 @@ export class TfLearner implements Learner {
       evaluation: o.evaluation,
       checkpoint: o.checkpoint,
       checkpointDir: this.roundDir(round),
-      resumeKey: `${o.resumeKey}:round-${round}`,
+      resumeKey: `${o.resumeKey}:round-${round}${epochs !== undefined ? `@${epochs}` : ''}`,
       rng: o.rng.fork(`round-${round}`),
       logger: o.logger,
       label: `round ${round}`,

@@ -101,6 +101,8 @@ export interface LoopOptions {
   restart: 'cold' | 'continue';
   /** [negative, positive] class names, for the log. */
   classNames: [string, string];
+  /** What the baseline is, for the log (default "the input model"). */
+  baselineName?: string;
   logger: Logger;
   signal?: AbortSignal;
   onRound?: (record: RoundRecord, state: LoopState) => void;
@@ -122,7 +124,7 @@ const fmt = (v: number | null): string => (v === null || Number.isNaN(v) ? 'n/a'
 
 export function describeScore(s: Scored, beta: number): string {
   const e = s.evaluation;
-  return `F${beta} ${fmt(e.fBeta)}, PR-AUC ${fmt(e.prAuc)}, ROC-AUC ${fmt(e.rocAuc)}, ECE ${fmt(e.ece)} (${fmt(s.rawEce)} before temperature ${s.temperature.toFixed(2)})`;
+  return `NLL ${fmt(e.nll)}, F${beta} ${fmt(e.fBeta)}, PR-AUC ${fmt(e.prAuc)}, ROC-AUC ${fmt(e.rocAuc)}, ECE ${fmt(e.ece)} (${fmt(s.rawEce)} before temperature ${s.temperature.toFixed(2)})`;
 }
 
 /** Runs (or resumes) the loop to its stop; the learner then holds the best weights. */
@@ -136,7 +138,7 @@ export async function runSslLoop(learner: Learner, options: LoopOptions): Promis
     const baseline = scoreLogits(await learner.validationLogits(), options);
     state = { resumeKey: options.resumeKey, baseline, best: { round: 0, score: baseline }, rounds: [], sinceBest: 0, stop: null };
     await learner.persist(state);
-    logger.info(`baseline (the input model on ${options.validationLabels.length} validation images): ${describeScore(baseline, beta)}`);
+    logger.info(`baseline (${options.baselineName ?? 'the input model'} on ${options.validationLabels.length} validation images): ${describeScore(baseline, beta)}`);
   }
 
   while (!state.stop) {

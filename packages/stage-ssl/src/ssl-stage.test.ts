@@ -29,7 +29,8 @@ function config(raw: Record<string, unknown>): SslConfig {
 }
 
 // Probe mode at test size: the head needs a larger step than the notebook's 5e-5 to move in 12 epochs.
-const PROBE = { schedule: { type: 'linear', from: 0.6, to: 0.9, rounds: 3 }, epochs: 12, learningRate: 0.01, views: 2, batchSize: 8, bootstrap: 200 };
+// These tests pin the holdout evaluation (the input model's split); evaluation: cv is ssl-cv.test.ts's.
+const PROBE = { evaluation: 'holdout', schedule: { type: 'linear', from: 0.6, to: 0.9, rounds: 3 }, epochs: 12, learningRate: 0.01, views: 2, batchSize: 8, bootstrap: 200 };
 
 interface Outcome {
   out: Awaited<ReturnType<typeof sslStage.run>>;
@@ -210,6 +211,7 @@ describe('ssl stage, probe mode on cached features', () => {
 describe('ssl stage, finetune on images', () => {
   it('trains the whole network on strongly augmented images with every switch on', async () => {
     const o = await run({
+      evaluation: 'holdout',
       mode: 'finetune',
       schedule: { type: 'percentile', from: 10, to: 10, rounds: 1 },
       epochs: 1,

@@ -6,8 +6,16 @@ import type { Rng } from '@neuro-ssl/core';
 import { evaluateBinary, metrics, type BinaryEvaluation } from '@neuro-ssl/core/learn';
 import type { LoopState, RoundRecord, Scored } from './ssl-loop.js';
 
-export const VERDICT_METRICS = ['fBeta', 'prAuc', 'rocAuc'] as const;
+export const VERDICT_METRICS = ['fBeta', 'prAuc', 'rocAuc', 'nll', 'brier', 'ece'] as const;
 export type VerdictMetric = (typeof VERDICT_METRICS)[number];
+
+/** Lower is better for these: a negative Δ is a gain. */
+export const LOWER_IS_BETTER: ReadonlySet<VerdictMetric> = new Set(['nll', 'brier', 'ece']);
+
+/** "F2", "PR-AUC", "ROC-AUC", "NLL", "Brier", "ECE". */
+export function metricName(m: VerdictMetric, beta: number): string {
+  return { fBeta: `F${beta}`, prAuc: 'PR-AUC', rocAuc: 'ROC-AUC', nll: 'NLL', brier: 'Brier', ece: 'ECE' }[m];
+}
 
 export interface Delta {
   baseline: number | null;
@@ -47,7 +55,7 @@ const evaluate = (labels: ArrayLike<number>, logits: ArrayLike<number>, s: Score
 export function sslVerdict(input: VerdictInput): Verdict {
   const { labels, baseline, candidate, beta, eceBins } = input;
   const n = labels.length;
-  const name = (m: VerdictMetric): string => (m === 'fBeta' ? `F${beta}` : m === 'prAuc' ? 'PR-AUC' : 'ROC-AUC');
+  const name = (m: VerdictMetric): string => metricName(m, beta);
   const deltas = {} as Record<VerdictMetric, Delta>;
   for (const m of VERDICT_METRICS) {
     const base = baseline.evaluation[m];
@@ -63,7 +71,7 @@ export function sslVerdict(input: VerdictInput): Verdict {
       const b = evaluate(y, metrics.take(baseline.logits, idx), baseline, beta, eceBins)[m];
       return a === null || b === null ? null : a - b;
     };
-    // The same fork for every metric: the three intervals come from the same resamples.
+    // The same fork for every metric: the intervals come from the same resamples.
     let interval: { low: number; high: number } | null = null;
     try {
       interval = metrics.bootstrapMetric(n, diff, { resamples: input.resamples, rng: input.rng.fork('verdict-bootstrap') });

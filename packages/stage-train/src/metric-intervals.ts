@@ -1,6 +1,7 @@
-// Honest error bars. On one split: a percentile bootstrap over the validation images (a 20-image
-// validation set swings F2 by ±0.1, and the interval shows it). Over cross-validation folds: the
-// mean of each metric and a bootstrap interval of that mean over folds.
+// Error bars. On one split: a percentile bootstrap over the validation images (a 20-image validation
+// set swings F2 by ±0.1, and the interval shows it). Over cross-validation folds, for `selection:
+// notebook` only: the mean of each metric and a bootstrap of that mean over folds (too narrow: the
+// folds share images; nested and fixed selection use core's pooled out-of-fold intervals instead).
 
 import type { Rng } from '@neuro-ssl/core';
 import { METRIC_NAMES, evaluateBinary, metrics, type BinaryEvaluation, type EvaluationOptions, type MetricName } from '@neuro-ssl/core/learn';

@@ -8,7 +8,7 @@ const validate = (raw: unknown) => validateWithSchema<TrainConfig>(trainConfigSc
 const messages = (raw: unknown): string => validate(raw).issues.map((i) => `${i.path}: ${i.message}`).join('\n');
 
 describe('train config', () => {
-  it("fills the notebook's defaults", () => {
+  it("fills the notebook's defaults, but selects nested on a proper scoring rule", () => {
     const { value, issues } = validate({});
     expect(issues).toEqual([]);
     expect(value).toMatchObject({
@@ -25,10 +25,13 @@ describe('train config', () => {
       testSize: 0.2,
       beta: 2,
       eceBins: 15,
-      checkpoint: { rule: 'prAucOrFBeta', keepFBeta: 0.9 },
+      checkpoint: { rule: 'nll' },
+      selection: { method: 'nested', innerFolds: 3 },
       threshold: 0.5,
       temperature: true,
     });
+    expect(validate({ selection: { method: 'fixed' } }).value.selection).toEqual({ method: 'fixed', innerFolds: 3 });
+    expect(messages({ selection: { method: 'inner' } })).toMatch(/selection\.method: .*nested, fixed, notebook/);
     expect(value.cv).toBeUndefined();
     expect(validate({ cv: {} }).value.cv).toEqual({ folds: 5, repeats: 2 });
   });

@@ -1,24 +1,24 @@
-// The train stage: DatasetIndex → Model (best checkpoint, calibrated) + Metrics + Figures.
-// Split (groups kept whole) → train in the configured mode with core's trainer → temperature and
-// threshold on validation → bootstrap intervals → optional repeated k-fold for the spread.
+// The train stage: DatasetIndex → Model (calibrated) + Metrics + Figures.
+// Split (groups kept whole) → epoch, temperature and threshold chosen without the validation images
+// (nested inner folds, a fixed schedule, or the notebook's way: nested-cv.ts) → train in the
+// configured mode with core's trainer → bootstrap intervals → optional repeated k-fold, pooled out of fold.
 
 import path from 'node:path';
-import { defineStage, type DatasetIndex, type ImageRecord, type LayersModel, type StageContext } from '@neuro-ssl/core';
+import { defineStage, type DatasetIndex, type ImageRecord, type LayersModel, type Logger, type StageContext } from '@neuro-ssl/core';
 import { DataError } from '@neuro-ssl/core/data';
-import { ProbeFeatureCache, attachHead, buildBackbone, calibrate, classifierArtifact, itemsForSplit, repeatedStratifiedGroupKFold, resolveTrainingOptions, saveModelFolder, stratifiedGroupSplit, trainClassifier, type BinaryEvaluation, type Calibration, type ClassifierMeta, type ClassifierSpec, type TrainedClassifier } from '@neuro-ssl/core/learn';
+import { FIXED_SCHEDULE_RULE, ProbeFeatureCache, attachHead, buildBackbone, classifierArtifact, epochResults, itemsForSplit, outOfFoldIntervals, resolveTrainingOptions, saveModelFolder, stratifiedGroupSplit, trainClassifier, type ClassifierMeta, type ClassifierSpec, type TrainedClassifier } from '@neuro-ssl/core/learn';
 import { resolveBackboneConfig, resolveWeights, seededInit, weightsFingerprint, weightsProblems } from '@neuro-ssl/core/models';
 import { stableStringify } from '@neuro-ssl/core/util';
 import { createHash } from 'node:crypto';
 import { foldIntervals, formatInterval, validationIntervals, type MetricIntervals } from './metric-intervals.js';
+import { crossValidate, describeSelection, selectAndFit, type FoldResult, type SelectionOptions, type SplitTrainer, type TrainedRun } from './nested-cv.js';
 import { trainConfigSchema, type TrainConfig } from './train-config.js';
 import { renderTrainFigures } from './train-figures.js';
 
-/** One training on one split: the classifier (best weights), its history and calibration. */
-export interface SplitResult {
+/** What one training leaves: the classifier (kept epoch's weights) and its Adam. */
+export interface TrainedModel {
   classifier: LayersModel;
-  trained: TrainedClassifier;
-  calibration: Calibration;
-  validationLabels: number[];
+  optimizer: TrainedClassifier['optimizer'];
 }
 
 function checkBinary(dataset: DatasetIndex): Record<number, string> {
@@ -45,6 +45,7 @@ export const trainStage = defineStage({
   async run(ctx, config: TrainConfig, { dataset }) {
     const labelNames = checkBinary(dataset);
     const items = itemsForSplit(dataset);
+    const itemById = new Map(items.map((i) => [i.id, i]));
     const records = new Map(dataset.images.map((r) => [r.id, r]));
     const split = stratifiedGroupSplit(items, { testSize: config.testSize, rng: ctx.rng.fork('split'), labelNames });
     ctx.logger.info(split.report);
@@ -61,6 +62,16 @@ export const trainStage = defineStage({
       `training ${definition.name} (width ${width}, ${imageSize}px, ${normalization.name}) + ${config.head.type} head, mode ${config.mode}, on ${handle.backend}: ` +
         `${config.epochs} epochs, Adam lr ${config.learningRate}, batch ${batchSize}, pos_weight ${config.posWeight}`,
     );
+    const method = config.selection.method;
+    if (method === 'fixed' && config.threshold === 'fbeta') throw new Error('invalid train config: with.selection.method fixed chooses nothing on images, so with.threshold must be a number, not fbeta');
+    ctx.logger[method === 'notebook' ? 'warn' : 'info'](describeSelection(method, config.selection.innerFolds));
+    if (training.checkpoint.rule === 'prAucOrFBeta') {
+      ctx.logger.warn(
+        method === 'notebook'
+          ? "checkpoint rule prAucOrFBeta (the notebook's) selects the epoch on the images that report it; F-beta and PR-AUC also saturate on small validation sets"
+          : "checkpoint rule prAucOrFBeta (the notebook's) selects on F-beta and PR-AUC, which saturate on small validation sets; rule nll or brier keeps ranking epochs",
+      );
+    }
 
     // A backbone with the configured weights (seeded when `weights: none`): the same start for every fold.
     const makeBackbone = async (): Promise<LayersModel> => {
@@ -95,17 +106,28 @@ export const trainStage = defineStage({
       await probe.views(all, config.views);
     }
 
-    const trainOn = async (trainIds: readonly string[], validationIds: readonly string[], label: string): Promise<SplitResult> => {
+    // Inner trainings are many and only choose: their epochs go to the debug log.
+    const innerLogger: Logger = {
+      debug: (m) => ctx.logger.debug(m),
+      info: (m) => ctx.logger.debug(m),
+      warn: (m) => ctx.logger.warn(m),
+      error: (m) => ctx.logger.error(m),
+      child: (scope) => ctx.logger.child(scope),
+    };
+    /** One training: the best epoch by the checkpoint rule, or (`fixedEpochs`) exactly that many epochs, the last kept. */
+    const runTraining = async (trainIds: readonly string[], validationIds: readonly string[], label: string, fixedEpochs?: number): Promise<TrainedRun<TrainedModel>> => {
       const record = (id: string): ImageRecord => records.get(id)!;
       const classifier = attachHead(tf, await makeBackbone(), spec);
+      const fixed = fixedEpochs !== undefined;
       const trained = await trainClassifier(tf, {
         spec,
         classifier,
         settings: {
           mode: config.mode,
           ...training.settings,
+          ...(fixed ? { epochs: fixedEpochs } : {}),
           batchNorm: config.batchNorm,
-          ...(config.patience !== undefined ? { patience: config.patience } : {}),
+          ...(config.patience !== undefined && !fixed ? { patience: config.patience } : {}),
         },
         preprocess,
         normalization,
@@ -113,11 +135,11 @@ export const trainStage = defineStage({
         train: trainIds.map((id) => ({ id, path: record(id).path, target: record(id).label })),
         validation: validationIds.map((id) => ({ id, path: record(id).path, label: record(id).label })),
         evaluation: { threshold: 0.5, beta: config.beta, eceBins: config.eceBins },
-        checkpoint: training.checkpoint,
+        checkpoint: fixed ? FIXED_SCHEDULE_RULE : training.checkpoint,
         checkpointDir: path.join(ctx.checkpointDir, label),
-        resumeKey: resumeKey(config, trainIds, validationIds, ctx.seed, label),
+        resumeKey: resumeKey(config, trainIds, validationIds, ctx.seed, fixed ? `${label}@${fixedEpochs}` : label),
         rng: ctx.rng.fork(`train-${label}`),
-        logger: ctx.logger,
+        logger: label.includes('-inner') ? innerLogger : ctx.logger,
         progress: ctx.progress,
         signal: ctx.signal,
         label,
@@ -126,53 +148,79 @@ export const trainStage = defineStage({
         onEpoch: (r) => ctx.metric({ phase: 'epoch', split: label, ...r }),
       });
       ctx.signal.throwIfAborted();
-      const validationLabels = validationIds.map((id) => record(id).label);
-      const calibration = calibrate(validationLabels, trained.validationLogits, { ...training.calibration, beta: config.beta });
-      return { classifier, trained, calibration, validationLabels };
+      return { model: { classifier, optimizer: trained.optimizer }, bestEpoch: trained.bestEpoch, history: trained.history, logits: trained.validationLogits };
+    };
+    const trainer: SplitTrainer<TrainedModel> = {
+      select: (train, validation, label) => runTraining(train, validation, label),
+      fixed: (train, score, epochs, label) => runTraining(train, score, label, epochs),
+      release: ({ classifier, optimizer }) => {
+        classifier.dispose();
+        optimizer.dispose();
+      },
+    };
+    const selection: SelectionOptions = {
+      method,
+      innerFolds: config.selection.innerFolds,
+      epochs: config.epochs,
+      calibration: { ...training.calibration, beta: config.beta },
+      items: itemById,
     };
 
-    let main: SplitResult | undefined;
+    let main: TrainedModel | undefined;
     try {
-      main = await trainOn(split.train, split.validation, 'main');
-      const { calibration, trained } = main;
+      const fit = await selectAndFit(trainer, split.train, split.validation, selection, ctx.rng.fork('inner-main'), 'main');
+      main = fit.run.model;
+      const { calibration } = fit;
+      const trained = fit.run;
+      const validationLabels = fit.heldOutLabels;
       const best = trained.history[trained.bestEpoch - 1];
       if (calibration.temperatureStatus === 'at-bound') {
-        ctx.logger.warn('temperature scaling: the validation logits separate the classes perfectly, so the NLL keeps falling as T → 0; T is not identifiable and stays 1');
+        ctx.logger.warn(`temperature scaling: the logits it is fitted on (${fit.chosenOn}) separate the classes perfectly, so the NLL keeps falling as T → 0; T is not identifiable and stays 1`);
       }
+      const epochs =
+        fit.method === 'nested'
+          ? `${fit.epochs} epochs (median of the inner folds' best epochs ${fit.inner.map((r) => r.bestEpoch).join(', ')}), refitted on the ${split.train.length} training images`
+          : `best epoch ${trained.bestEpoch}/${trained.history.length}`;
       ctx.logger.info(
-        `best epoch ${trained.bestEpoch}/${trained.history.length}; temperature ${calibration.temperature.toFixed(3)}, threshold ${calibration.threshold.toFixed(3)}; ` +
-          `ECE ${calibration.raw.ece.toFixed(3)} → ${calibration.calibrated.ece.toFixed(3)} after temperature scaling`,
+        `${epochs}; temperature ${calibration.temperature.toFixed(3)}, threshold ${calibration.threshold.toFixed(3)} (chosen on ${fit.chosenOn}); ` +
+          `ECE on validation ${calibration.raw.ece.toFixed(3)} → ${calibration.calibrated.ece.toFixed(3)} after temperature scaling`,
       );
       const evaluationOptions = { threshold: calibration.threshold, beta: config.beta, eceBins: config.eceBins, temperature: calibration.temperature };
-      const intervals = validationIntervals(main.validationLabels, trained.validationLogits, {
+      const intervals = validationIntervals(validationLabels, trained.logits, {
         ...evaluationOptions,
         resamples: config.bootstrap,
         rng: ctx.rng.fork('bootstrap'),
       });
-      logIntervals(ctx, `validation (${main.validationLabels.length} images, 95% bootstrap over images)`, intervals, config.beta);
+      logIntervals(ctx, `validation (${validationLabels.length} images, 95% bootstrap over images)`, intervals, config.beta);
 
       let cv: CrossValidation | null = null;
       if (config.cv) {
-        const folds = repeatedStratifiedGroupKFold(items, { folds: config.cv.folds, repeats: config.cv.repeats, rng: ctx.rng.fork('cv') });
-        const results: FoldResult[] = [];
-        for (const fold of folds) {
-          const label = `cv-r${fold.repeat + 1}f${fold.fold + 1}`;
-          const r = await trainOn(fold.train, fold.validation, label);
-          r.classifier.dispose();
-          r.trained.optimizer.dispose();
-          results.push({ repeat: fold.repeat, fold: fold.fold, bestEpoch: r.trained.bestEpoch, evaluation: r.calibration.calibrated, temperature: r.calibration.temperature, threshold: r.calibration.threshold });
-          ctx.metric({ phase: 'cv-fold', repeat: fold.repeat + 1, fold: fold.fold + 1, bestEpoch: r.trained.bestEpoch, ...r.calibration.calibrated });
-        }
-        cv = { folds: results, intervals: foldIntervals(results.map((r) => r.evaluation), { resamples: config.bootstrap, rng: ctx.rng.fork('cv-bootstrap') }) };
-        logIntervals(ctx, `cross-validation (${config.cv.repeats}×${config.cv.folds} folds, mean and 95% bootstrap over folds)`, cv.intervals, config.beta);
+        const { folds, repeats } = config.cv;
+        const run = await crossValidate(trainer, items, config.cv, selection, ctx.rng, (r, index, total) => {
+          const e = r.evaluation;
+          ctx.logger.info(
+            `cross-validation fold ${index + 1}/${total} (repeat ${r.repeat + 1}/${repeats}, fold ${r.fold + 1}/${folds}): ${r.bestEpoch} epochs, temperature ${r.temperature.toFixed(3)}, threshold ${r.threshold.toFixed(3)}; ` +
+              `held out (${e.n} images): F${config.beta} ${e.fBeta.toFixed(3)}, ROC-AUC ${e.rocAuc?.toFixed(3) ?? 'n/a'}, NLL ${e.nll.toFixed(3)}`,
+          );
+          ctx.metric({ phase: 'cv-fold', repeat: r.repeat + 1, fold: r.fold + 1, bestEpoch: r.bestEpoch, ...e });
+        });
+        const pooled = method !== 'notebook';
+        const cvIntervals = pooled
+          ? outOfFoldIntervals(run.rows, { beta: config.beta, eceBins: config.eceBins, resamples: config.bootstrap, rng: ctx.rng.fork('cv-bootstrap') })
+          : foldIntervals(run.folds.map((r) => r.evaluation), { resamples: config.bootstrap, rng: ctx.rng.fork('cv-bootstrap') });
+        const estimate = pooled
+          ? `pooled out-of-fold predictions of ${items.length} images, 95% bootstrap over repeats, folds and images`
+          : 'mean and 95% bootstrap over folds';
+        cv = { method, estimate, folds: run.folds, intervals: cvIntervals };
+        logIntervals(ctx, `cross-validation (${repeats}×${folds} folds, selection ${method}; ${estimate})`, cv.intervals, config.beta);
       }
 
       ctx.headline(
-        `best epoch ${trained.bestEpoch}: validation (${main.validationLabels.length} images) ${headlineOf(intervals, config.beta)}` +
-          (cv ? `; cross-validation (${config.cv?.repeats}×${config.cv?.folds}) ${headlineOf(cv.intervals, config.beta)}` : ''),
+        `best epoch ${trained.bestEpoch}: validation (${validationLabels.length} images) ${headlineOf(intervals, config.beta)}` +
+          (cv ? `; cross-validation (${config.cv?.repeats}×${config.cv?.folds}, ${method}) ${headlineOf(cv.intervals, config.beta)}` : ''),
       );
       const modelDir = path.join(ctx.workDir, 'model');
-      await saveModelFolder(tf, main.classifier, modelDir, trained.optimizer);
+      await saveModelFolder(tf, main.classifier, modelDir, main.optimizer);
       const meta: ClassifierMeta = {
         kind: 'neuro-ssl/binary-classifier',
         spec,
@@ -189,12 +237,17 @@ export const trainStage = defineStage({
         weights: weights.identity,
         backend: handle.backend,
         seed: ctx.seed,
+        training: {
+          settings: { ...training.settings, batchNorm: config.batchNorm, ...(config.patience !== undefined ? { patience: config.patience } : {}) },
+          checkpoint: training.checkpoint,
+          calibration: { threshold: training.calibration.threshold, temperature: training.calibration.temperature },
+        },
       };
       const figures = await renderTrainFigures({
         history: trained.history,
         bestEpoch: trained.bestEpoch,
-        labels: main.validationLabels,
-        logits: trained.validationLogits,
+        labels: validationLabels,
+        logits: trained.logits,
         calibration,
         classNames: [labelNames[0] ?? '0', labelNames[1] ?? '1'],
         beta: config.beta,
@@ -221,8 +274,17 @@ export const trainStage = defineStage({
             intervals,
             uncalibrated: calibration.raw,
             temperatureStatus: calibration.temperatureStatus,
-            history: trained.history,
+            // Without the per-epoch wall-clock timings: the Metrics are hashed, and the same training
+            // must give the same bytes. The timings are in the `phase: epoch` metric lines.
+            history: epochResults(trained.history),
             split: { train: split.train.length, validation: split.validation.length, movedGroups: split.movedGroups, report: split.report },
+            selection: {
+              method,
+              ...(method === 'nested' ? { innerFolds: config.selection.innerFolds, innerBestEpochs: fit.inner.map((r) => r.bestEpoch) } : {}),
+              epochs: fit.epochs,
+              chosenOn: fit.chosenOn,
+              note: describeSelection(method, config.selection.innerFolds),
+            },
             cv,
             weights: weights.identity,
             backend: handle.backend,
@@ -232,23 +294,16 @@ export const trainStage = defineStage({
       };
     } finally {
       // Saved to disk by now: the tensors can go (the runner may run further stages in this process).
-      main?.classifier.dispose();
-      main?.trained.optimizer.dispose();
+      if (main) trainer.release(main);
       probeBackbone?.dispose();
     }
   },
 });
 
-interface FoldResult {
-  repeat: number;
-  fold: number;
-  bestEpoch: number;
-  evaluation: BinaryEvaluation;
-  temperature: number;
-  threshold: number;
-}
-
 interface CrossValidation {
+  method: string;
+  /** How the intervals were computed. */
+  estimate: string;
   folds: FoldResult[];
   intervals: MetricIntervals;
 }
@@ -271,6 +326,7 @@ function logIntervals(ctx: StageContext, what: string, intervals: MetricInterval
     ['prAuc', 'PR-AUC'],
     ['ece', 'ECE'],
     ['brier', 'Brier'],
+    ['nll', 'NLL'],
   ];
   ctx.logger.info(`${what}: ${names.map(([k, n]) => `${n} ${formatInterval(intervals[k])}`).join(', ')}`);
 }

@@ -24,6 +24,7 @@ function record(id: string, overrides: Partial<ImageRecord>): ImageRecord {
     bytes: 1000,
     sha256: 'x',
     dhash: '0000000000000000',
+    phash: '0000000000000000',
     duplicateGroup: null,
     ...overrides,
   };
@@ -45,6 +46,7 @@ const index: DatasetIndex = {
   ],
   duplicateGroups: [{ members: ['L/Cancer/a.jpg', 'U/d.jpg'], maxDistance: 2, spansSplits: true, spansClasses: false }],
   duplicateThreshold: 6,
+  duplicateHash: 'phash',
   preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 224 },
 };
 
@@ -71,7 +73,7 @@ describe('buildDataReport', () => {
     expect(r.bytes).toEqual({ min: 500, max: 3000, total: 6500 });
     expect(r.badFiles.byReason).toEqual({ truncated: 1, empty: 1 });
     expect(r.badFiles.files[0]).toEqual({ id: 'U/f.jpg', split: 'unlabelled', reason: 'truncated', detail: 'jpeg, 10 bytes' });
-    expect(r.duplicates).toMatchObject({ threshold: 6, groups: 1, images: 2, spanningSplits: 1, spanningClasses: 0, largestGroup: 2 });
+    expect(r.duplicates).toMatchObject({ hash: 'phash', threshold: 6, groups: 1, images: 2, spanningSplits: 1, spanningClasses: 0, largestGroup: 2 });
   });
 
   it('copes with an index without images', () => {

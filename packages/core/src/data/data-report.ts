@@ -4,7 +4,7 @@
 import path from 'node:path';
 
 import { writeJsonAtomic } from '../util/atomic.js';
-import type { BadFileReason, DatasetIndex, DuplicateGroup, ImageFormat, Split } from './dataset-index.js';
+import type { BadFileReason, DatasetIndex, DuplicateGroup, DuplicateHash, ImageFormat, Split } from './dataset-index.js';
 
 export interface Range {
   min: number;
@@ -45,6 +45,8 @@ export interface DataReport {
     files: { id: string; split: Split; reason: BadFileReason; detail: string }[];
   };
   duplicates: {
+    /** The hash the groups were built on, and its distance threshold in bits. */
+    hash: DuplicateHash;
     threshold: number;
     groups: number;
     images: number;
@@ -144,6 +146,7 @@ export function buildDataReport(index: DatasetIndex): DataReport {
       files: badFiles.map(({ id, split, reason, detail }) => ({ id, split, reason, detail })),
     },
     duplicates: {
+      hash: index.duplicateHash,
       threshold: index.duplicateThreshold,
       groups: duplicateGroups.length,
       images: duplicateGroups.reduce((sum, g) => sum + g.members.length, 0),
@@ -158,6 +161,8 @@ export function buildDataReport(index: DatasetIndex): DataReport {
 export async function writeDataReport(file: string, index: DatasetIndex): Promise<void> {
   await writeJsonAtomic(file, buildDataReport(index));
 }
+
+const HASH_NAME: Record<DuplicateHash, string> = { phash: 'pHash', dhash: 'dHash' };
 
 const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
@@ -224,7 +229,7 @@ export function formatDatasetSummary(index: DatasetIndex, options: { maxListed?:
 
   const d = r.duplicates;
   lines.push(
-    `near-duplicates (dHash distance ≤ ${d.threshold}): ${plural(d.groups, 'group')} covering ${plural(d.images, 'image')} (largest ${d.largestGroup}); ${d.spanningSplits} span labelled/unlabelled, ${d.spanningClasses} span classes`,
+    `near-duplicates (${HASH_NAME[d.hash]} distance ≤ ${d.threshold}): ${plural(d.groups, 'group')} covering ${plural(d.images, 'image')} (largest ${d.largestGroup}); ${d.spanningSplits} span labelled/unlabelled, ${d.spanningClasses} span classes`,
   );
   // Flagged groups first (they need a decision), then the largest.
   const flagged = (g: DuplicateGroup): number => Number(g.spansClasses || g.spansSplits);

@@ -7,6 +7,12 @@ export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff' | 'bmp' | 'un
 
 export type Split = 'labelled' | 'unlabelled';
 
+/**
+ * The perceptual hashes an image record carries; near-duplicate grouping is by one of them ('phash':
+ * pHash within the threshold and dHash within twice it, see findNearDuplicateGroups).
+ */
+export type DuplicateHash = 'phash' | 'dhash';
+
 export interface ImageRecord {
   /** Stable id: the path relative to `data.root`, with forward slashes. */
   id: string;
@@ -30,13 +36,16 @@ export interface ImageRecord {
   bytes: number;
   /** SHA-256 of the file bytes (hex). */
   sha256: string;
-  /** 64-bit difference hash of the greyscale image, 16 hex digits. */
+  /** 64-bit difference hash of the decoded greyscale image, 16 hex digits. */
   dhash: string;
+  /** 64-bit DCT perceptual hash of the decoded greyscale image, 16 hex digits (what near-duplicate groups use). */
+  phash: string;
   /** Index into DatasetIndex.duplicateGroups, or null when the image has no near-duplicate. */
   duplicateGroup: number | null;
 }
 
-export type BadFileReason = 'empty' | 'not-an-image' | 'truncated' | 'unreadable';
+/** too-small: narrower or lower than data.minSize pixels (a 1×1 image decodes fine but carries nothing). */
+export type BadFileReason = 'empty' | 'not-an-image' | 'truncated' | 'unreadable' | 'too-small';
 
 export interface BadFile {
   path: string;
@@ -49,7 +58,7 @@ export interface BadFile {
 export interface DuplicateGroup {
   /** Ids of the images in the group (at least two). */
   members: string[];
-  /** Largest pairwise Hamming distance inside the group. */
+  /** Largest pairwise Hamming distance (of the index's duplicateHash) inside the group. */
   maxDistance: number;
   /** The group contains labelled and unlabelled images. */
   spansSplits: boolean;
@@ -65,6 +74,8 @@ export interface DatasetIndex {
   duplicateGroups: DuplicateGroup[];
   /** Hamming distance (bits of 64) at or below which two images are near-duplicates. */
   duplicateThreshold: number;
+  /** The hash the groups were built on (the scan uses pHash). */
+  duplicateHash: DuplicateHash;
   /**
    * How every image is to be read (data.preprocess): part of the index, so that a stage needs no
    * other view of the experiment's data block and a change of preprocessing changes the index's hash.

@@ -1,8 +1,16 @@
-// 64-bit difference hash (dHash): shrink to 9×8 grey, one bit per horizontally adjacent pair. It
-// survives rescaling, re-encoding and global contrast changes, which is how near-duplicate MRI slices
-// differ in real datasets, and two hashes compare by Hamming distance.
+// 64-bit difference hash (dHash): the decoded greyscale image area-averaged to 9×8, one bit per
+// horizontally adjacent pair; and the decode every hash of the dataset scan starts from. Two hashes
+// compare by Hamming distance.
+//
+// Every hash is computed from the fully decoded pixels, resized by one pure-TS kernel (area averaging,
+// core/image's resizeGreyFloat): never by the decoder's shrink-on-load. libjpeg's DCT scaling shrinks a
+// JPEG differently from how the same pixels saved as PNG are shrunk, which moved the dHash of a
+// pixel-identical JPEG/PNG pair by up to 12 bits; now such a pair hashes identically by construction.
 
 import sharp from 'sharp';
+
+import type { GreyImage } from '../image/grey-image.js';
+import { resizeGreyFloat } from '../image/resize.js';
 
 export const DHASH_WIDTH = 9;
 export const DHASH_HEIGHT = 8;
@@ -17,10 +25,30 @@ export interface DhashOptions {
 }
 
 /**
+ * Decodes the whole image (so a truncated or corrupt file throws here) to one grey byte per pixel, at
+ * its full size. EXIF orientation is applied, so that a rotated copy hashes like what a viewer shows;
+ * alpha is flattened onto black (a transparent background reads as MRI background).
+ */
+export async function decodeForHash(input: Buffer | string, options: DhashOptions = {}): Promise<GreyImage> {
+  const { data, info } = await sharp(input, { failOn: options.failOn ?? 'warning', autoOrient: true })
+    .flatten({ background: '#000000' })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = info;
+  if (data.length !== width * height * channels) throw new Error(`hash: unexpected raster ${width}×${height}×${channels} in ${data.length} bytes`);
+  if (channels === 1) return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  // Defensive: should libvips ever hand back more than one band, keep the first (the grey one).
+  const grey = new Uint8Array(width * height);
+  for (let i = 0; i < grey.length; i++) grey[i] = data[i * channels]!;
+  return { width, height, data: grey };
+}
+
+/**
  * Hash of a 9×8 greyscale raster (row-major, 72 bytes): bit = right pixel brighter than left,
  * rows top to bottom, most significant bit first (the imagehash convention). 16 hex digits.
  */
-export function dhashFromPixels(pixels: Uint8Array): string {
+export function dhashFromPixels(pixels: ArrayLike<number>): string {
   if (pixels.length !== DHASH_WIDTH * DHASH_HEIGHT) {
     throw new Error(`dhash: expected ${DHASH_WIDTH * DHASH_HEIGHT} grey pixels, got ${pixels.length}`);
   }
@@ -40,23 +68,18 @@ export function dhashFromPixels(pixels: Uint8Array): string {
 }
 
 /**
- * Decodes the whole image (so a truncated or corrupt file throws here) and returns its dHash.
- * Alpha is flattened onto black (transparent background reads as MRI background), and EXIF
- * orientation is applied so that a rotated copy hashes like what a viewer shows.
+ * dHash of a decoded image: area-averaged to 9×8 and rounded to whole grey levels before the
+ * comparisons, so that neighbouring cells of flat black background compare equal (bit 0) instead
+ * of letting a hundredth of a grey level of JPEG noise decide.
  */
+export function dhashOfGrey(img: GreyImage): string {
+  const cells = resizeGreyFloat(img, DHASH_WIDTH, DHASH_HEIGHT);
+  return dhashFromPixels(Array.from(cells, (v) => Math.round(v)));
+}
+
+/** Decodes the whole image (so a truncated or corrupt file throws here) and returns its dHash. */
 export async function computeDhash(input: Buffer | string, options: DhashOptions = {}): Promise<string> {
-  const { data, info } = await sharp(input, { failOn: options.failOn ?? 'warning', autoOrient: true })
-    .flatten({ background: '#000000' })
-    .greyscale()
-    // fastShrinkOnLoad off: libjpeg's 1/8 DCT scaling rounds the intermediate size up, which shifts
-    // content by up to a pixel of the shrunk image, enough to move a JPEG copy of a PNG by ~7 bits.
-    .resize(DHASH_WIDTH, DHASH_HEIGHT, { fit: 'fill', fastShrinkOnLoad: false })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 1 || info.width !== DHASH_WIDTH || info.height !== DHASH_HEIGHT) {
-    throw new Error(`dhash: unexpected raster ${info.width}×${info.height}×${info.channels}`);
-  }
-  return dhashFromPixels(data);
+  return dhashOfGrey(await decodeForHash(input, options));
 }
 
 const HEX16 = /^[0-9a-f]{16}$/i;

@@ -97,6 +97,7 @@ describe('splitGroupKeys', () => {
       bytes: 100,
       sha256: '',
       dhash: '0000000000000000',
+      phash: '0000000000000000',
       duplicateGroup,
     });
     const index: DatasetIndex = {
@@ -106,8 +107,36 @@ describe('splitGroupKeys', () => {
       badFiles: [],
       duplicateGroups: [{ members: ['u/c', 'u/a'], maxDistance: 1, spansSplits: false, spansClasses: false }],
       duplicateThreshold: 2,
+      duplicateHash: 'phash',
       preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 224 },
     };
     expect(Object.fromEntries(splitGroupKeys(index))).toEqual({ 'u/a': 'u/a', 'u/b': 'u/b', 'u/c': 'u/a' });
+  });
+});
+
+describe('findNearDuplicateGroups on pHash', () => {
+  it('groups by the hash it is told to use, and names an image that lacks it', () => {
+    const images: HashedImage[] = [
+      { id: 'a', split: 'unlabelled', className: null, dhash: '0000000000000000', phash: 'ffffffffffffffff' },
+      { id: 'b', split: 'unlabelled', className: null, dhash: '0000000000000003', phash: 'fffffffffffffffe' },
+    ];
+    expect(findNearDuplicateGroups(images, 1)).toEqual([]);
+    expect(findNearDuplicateGroups(images, 1, 'phash')).toEqual([{ members: ['a', 'b'], maxDistance: 1, spansSplits: false, spansClasses: false }]);
+    expect(() => findNearDuplicateGroups([...images, { id: 'c', split: 'unlabelled', className: null, dhash: '0000000000000000' }], 1, 'phash')).toThrow(
+      /image c has no phash/,
+    );
+  });
+
+  it('with pHash, a dHash more than twice the threshold apart vetoes the pair (same outline, other content)', () => {
+    const images: HashedImage[] = [
+      { id: 'a', split: 'unlabelled', className: null, dhash: '0000000000000000', phash: 'ffffffffffffffff' },
+      { id: 'b', split: 'unlabelled', className: null, dhash: '00000000000000ff', phash: 'ffffffffffffffff' }, // 8 dHash bits
+    ];
+    expect(findNearDuplicateGroups(images, 4, 'phash')).toHaveLength(1);
+    expect(findNearDuplicateGroups(images, 3, 'phash')).toEqual([]);
+    expect(findNearDuplicateGroups(images, 0, 'phash')).toEqual([]);
+    // Without dHashes there is nothing to veto with.
+    const bare = images.map(({ dhash: _d, ...rest }) => rest);
+    expect(findNearDuplicateGroups(bare, 0, 'phash')).toHaveLength(1);
   });
 });

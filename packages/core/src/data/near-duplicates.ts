@@ -1,11 +1,12 @@
-// Near-duplicate groups: images whose dHashes are within a Hamming threshold, closed transitively
-// (union-find), so that a split can keep every copy of a slice on one side and a labelled image's
-// re-crop cannot sit in the unlabelled pool or the test set.
+// Near-duplicate groups: images whose perceptual hashes (pHash in the dataset scan) are within a
+// Hamming threshold, closed transitively (union-find), so that a split can keep every copy of a slice
+// on one side and a labelled image's re-crop cannot sit in the unlabelled pool or the test set.
 
-import type { DatasetIndex, DuplicateGroup, ImageRecord } from './dataset-index.js';
+import type { DatasetIndex, DuplicateGroup, DuplicateHash, ImageRecord } from './dataset-index.js';
 import { dhashHalves, popcount32 } from './dhash.js';
 
-export type HashedImage = Pick<ImageRecord, 'id' | 'dhash' | 'split' | 'className'>;
+/** An image with at least the hash the grouping uses. */
+export type HashedImage = Pick<ImageRecord, 'id' | 'split' | 'className'> & Partial<Pick<ImageRecord, DuplicateHash>>;
 
 class UnionFind {
   private readonly parent: Int32Array;
@@ -34,28 +35,40 @@ class UnionFind {
 
 const byId = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** 64-bit hashes as two 32-bit halves per image, and their Hamming distance. */
+function hashTable(images: readonly HashedImage[], hash: DuplicateHash): ((i: number, j: number) => number) | null {
+  if (images.some((image) => image[hash] === undefined)) return null;
+  const hi = new Uint32Array(images.length);
+  const lo = new Uint32Array(images.length);
+  images.forEach((image, i) => {
+    [hi[i], lo[i]] = dhashHalves(image[hash] as string);
+  });
+  return (i, j) => popcount32(((hi[i] ?? 0) ^ (hi[j] ?? 0)) >>> 0) + popcount32(((lo[i] ?? 0) ^ (lo[j] ?? 0)) >>> 0);
+}
+
 /**
- * Groups images whose dHash distance is ≤ threshold. All pairs are compared: 1,500 images are ~1.1M
+ * Groups near-duplicates, closed transitively. `hash` 'dhash' (the default, for callers that hash with
+ * computeDhash): dHash distance ≤ threshold. 'phash' (the dataset scan): pHash distance ≤ threshold
+ * and, when the images carry dHashes too, dHash distance ≤ 2 × threshold — the pHash sees low
+ * frequencies only, so two noisy ellipses of one outline can share it exactly while their dHashes,
+ * which compare neighbouring cells, are 12+ bits apart; real copies move a dHash by 11 bits at most
+ * (γ 1.25 on Br35H), inside the default's 16. All pairs are compared: 1,500 images are ~1.1M
  * XOR+popcount pairs (a few ms); beyond ~50k images this wants a multi-index hash instead.
- * Groups are sorted by their first member id, members by id; a negative threshold yields no groups.
+ * Groups are sorted by their first member id, members by id; maxDistance is of `hash`; a negative
+ * threshold yields no groups.
  */
-export function findNearDuplicateGroups(images: readonly HashedImage[], threshold: number): DuplicateGroup[] {
+export function findNearDuplicateGroups(images: readonly HashedImage[], threshold: number, hash: DuplicateHash = 'dhash'): DuplicateGroup[] {
   if (threshold < 0 || images.length < 2) return [];
   const n = images.length;
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
-  images.forEach((image, i) => {
-    const [h, l] = dhashHalves(image.dhash);
-    hi[i] = h;
-    lo[i] = l;
-  });
-  const distance = (i: number, j: number): number =>
-    popcount32(((hi[i] ?? 0) ^ (hi[j] ?? 0)) >>> 0) + popcount32(((lo[i] ?? 0) ^ (lo[j] ?? 0)) >>> 0);
+  const distance = hashTable(images, hash);
+  if (!distance) throw new Error(`findNearDuplicateGroups: image ${images.find((image) => image[hash] === undefined)?.id} has no ${hash}`);
+  const veto = hash === 'phash' ? hashTable(images, 'dhash') : null;
+  const near = (i: number, j: number): boolean => distance(i, j) <= threshold && (veto === null || veto(i, j) <= 2 * threshold);
 
   const uf = new UnionFind(n);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
-      if (distance(i, j) <= threshold) uf.union(i, j);
+      if (near(i, j)) uf.union(i, j);
     }
   }
 

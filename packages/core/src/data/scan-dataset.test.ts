@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { DataConfig } from './data-config.js';
@@ -11,7 +12,8 @@ import { makeTempDir, slice, SYNTHETIC, writeSyntheticDataset } from './__fixtur
 import { DataError } from './data-error.js';
 import type { DatasetIndex } from './dataset-index.js';
 import { splitGroupKeys } from './near-duplicates.js';
-import { scanDataset } from './scan-dataset.js';
+import { crossClassDuplicatesError, scanDataset } from './scan-dataset.js';
+import { buildDataReport } from './data-report.js';
 import { BR35H_DIR } from '../__fixtures__/shared-paths.js';
 
 const REAL_ROOT = BR35H_DIR;
@@ -22,7 +24,7 @@ function config(root: string, overrides: Partial<DataConfig> = {}): DataConfig {
     labelled: { dir: SYNTHETIC.labelledDir, classes: { ...SYNTHETIC.classes } },
     unlabelled: { dir: SYNTHETIC.unlabelledDir },
     onBadFile: 'skip',
-    duplicates: { threshold: 6 },
+    duplicates: { threshold: 6, crossClass: 'warn' },
     preprocess: { normalize: false, clahe: false, crop: 'none', imageSize: 224 },
     ...overrides,
   };
@@ -123,7 +125,10 @@ describe('scanDataset on the synthetic dataset', () => {
     expect(byId('sans_label/u5.tif').format).toBe('tiff');
     const bytes = await fs.readFile(path.join(root, 'sans_label', 'u5.tif'));
     expect(byId('sans_label/u5.tif')).toMatchObject({ bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
-    for (const image of index.images) expect(image.dhash).toMatch(/^[0-9a-f]{16}$/);
+    for (const image of index.images) {
+      expect(image.dhash).toMatch(/^[0-9a-f]{16}$/);
+      expect(image.phash).toMatch(/^[0-9a-f]{16}$/);
+    }
   });
 
   it('turns broken files into bad files with a reason', () => {
@@ -140,6 +145,7 @@ describe('scanDataset on the synthetic dataset', () => {
 
   it('groups near-duplicates across splits and across classes, and warns about both', () => {
     expect(index.duplicateThreshold).toBe(6);
+    expect(index.duplicateHash).toBe('phash');
     expect(index.duplicateGroups).toHaveLength(2);
     const [acrossSplits, acrossClasses] = index.duplicateGroups;
     expect(acrossSplits).toMatchObject({ members: ['avec_labels/Cancer/c1.png', 'sans_label/u1.jpg'], spansSplits: true, spansClasses: false });
@@ -153,8 +159,8 @@ describe('scanDataset on the synthetic dataset', () => {
     const warnings = lines.filter((l) => l.level === 'warn').map((l) => l.line);
     // Across classes first: the worse problem.
     expect(warnings.filter((w) => w.startsWith('near-duplicates'))).toEqual([
-      `near-duplicates labelled with different classes (hashes up to ${acrossClasses?.maxDistance} bits apart): avec_labels/Cancer/c2.jpg (Cancer), avec_labels/Normal/n6.png (Normal)`,
-      `near-duplicates in both labelled and unlabelled (hashes up to ${acrossSplits?.maxDistance} bits apart): avec_labels/Cancer/c1.png (Cancer), sans_label/u1.jpg`,
+      `near-duplicates labelled with different classes (pHashes up to ${acrossClasses?.maxDistance} bits apart): avec_labels/Cancer/c2.jpg (Cancer), avec_labels/Normal/n6.png (Normal)`,
+      `near-duplicates in both labelled and unlabelled (pHashes up to ${acrossSplits?.maxDistance} bits apart): avec_labels/Cancer/c1.png (Cancer), sans_label/u1.jpg`,
     ]);
 
     const keys = splitGroupKeys(index);
@@ -283,11 +289,12 @@ describe('scanDataset layout errors', () => {
     ]);
   });
 
-  it('warns when one group swallows much of the dataset, and about subfolders it does not scan', async () => {
+  it('warns when one group swallows much of the dataset, and about subfolders of class folders', async () => {
     const root = await tempDir();
     await writeMiniDataset(root);
     const unlabelled = path.join(root, 'sans_label');
-    await fs.mkdir(path.join(unlabelled, 'nested'), { recursive: true });
+    await fs.mkdir(unlabelled, { recursive: true });
+    await fs.mkdir(path.join(root, 'avec_labels', 'Cancer', 'nested'));
     const copy = await slice({ width: 48, height: 48, seed: 77 }).png().toBuffer();
     for (let i = 0; i < 20; i++) await fs.writeFile(path.join(unlabelled, `copy${String(i).padStart(2, '0')}.png`), copy);
     const { logger, lines } = capture();
@@ -298,7 +305,82 @@ describe('scanDataset layout errors', () => {
     expect(warnings).toContain(
       'one near-duplicate group holds 20 of 24 images (pairs up to 0 bits apart, threshold 6): a group-aware split has to keep them all on one side',
     );
-    expect(warnings).toContain(`ignoring subfolder ${path.join(unlabelled, 'nested')} (the scan does not recurse into class or unlabelled folders)`);
+    expect(warnings).toContain(
+      `ignoring subfolder ${path.join(root, 'avec_labels', 'Cancer', 'nested')} (class folders are not searched recursively; put its images in the class folder itself)`,
+    );
+  });
+
+  it('searches the unlabelled folder recursively (hidden folders and the labelled folder inside it excepted)', async () => {
+    const root = await tempDir();
+    await writeMiniDataset(root);
+    const unlabelled = path.join(root, 'sans_label');
+    const image = async (seed: number): Promise<Buffer> => slice({ width: 48, height: 48, seed }).png().toBuffer();
+    await fs.mkdir(path.join(unlabelled, 'b', 'deeper'), { recursive: true });
+    await fs.mkdir(path.join(unlabelled, 'a'), { recursive: true });
+    await fs.mkdir(path.join(unlabelled, '.cache'), { recursive: true });
+    await fs.writeFile(path.join(unlabelled, 'top.png'), await image(301));
+    await fs.writeFile(path.join(unlabelled, 'a', 'x.png'), await image(302));
+    await fs.writeFile(path.join(unlabelled, 'b', 'deeper', 'y.png'), await image(303));
+    await fs.writeFile(path.join(unlabelled, '.cache', 'z.png'), await image(304));
+    // A link back up the tree must not loop.
+    await fs.symlink(unlabelled, path.join(unlabelled, 'b', 'loop'));
+    const { logger, lines } = capture();
+    const index = await scanDataset(config(root), { logger });
+    expect(index.images.filter((i) => i.split === 'unlabelled').map((i) => i.id)).toEqual([
+      'sans_label/a/x.png',
+      'sans_label/b/deeper/y.png',
+      'sans_label/top.png',
+    ]);
+    expect(lines.some((l) => l.level === 'warn' && l.line.includes('ignoring subfolder'))).toBe(false);
+
+    // `unlabelled.dir: .` reads everything under the root except the labelled folder.
+    const whole = await scanDataset(config(root, { unlabelled: { dir: '.' } }), { logger: capture().logger });
+    expect(whole.images.filter((i) => i.split === 'unlabelled').map((i) => i.id)).toEqual([
+      'sans_label/a/x.png',
+      'sans_label/b/deeper/y.png',
+      'sans_label/top.png',
+    ]);
+    expect(whole.images.filter((i) => i.split === 'labelled')).toHaveLength(4);
+  });
+
+  it('rejects an unlabelled folder that is the labelled folder or one of its class folders, naming the field', async () => {
+    const root = await tempDir();
+    await writeMiniDataset(root);
+    const classDir = path.join(root, 'avec_labels', 'Cancer');
+    const inClass = await rejection(scanDataset(config(root, { unlabelled: { dir: 'avec_labels/Cancer' } }), { logger: capture().logger }));
+    expect(inClass.issues).toEqual([
+      `data.unlabelled.dir: ${classDir} is the class folder ${classDir}; the unlabelled images need a folder of their own outside data.labelled.dir's class folders (e.g. ${path.join(root, 'sans_label')})`,
+    ]);
+    const labelled = await rejection(scanDataset(config(root, { unlabelled: { dir: 'avec_labels' } }), { logger: capture().logger }));
+    expect(labelled.message).toMatch(/^data\.unlabelled\.dir: .*avec_labels is data\.labelled\.dir itself/);
+  });
+
+  it('reports images smaller than data.minSize as bad files, and fails on them with onBadFile: fail', async () => {
+    const root = await tempDir();
+    await writeMiniDataset(root);
+    const unlabelled = path.join(root, 'sans_label');
+    await fs.mkdir(unlabelled);
+    await fs.writeFile(path.join(unlabelled, 'dot.png'), await sharp({ create: { width: 1, height: 1, channels: 3, background: '#808080' } }).png().toBuffer());
+    await fs.writeFile(path.join(unlabelled, 'strip.jpg'), await slice({ width: 100, height: 20, seed: 5 }).jpeg().toBuffer());
+    await fs.writeFile(path.join(unlabelled, 'fine.png'), await slice({ width: 32, height: 32, seed: 6 }).png().toBuffer());
+    const { logger, lines } = capture();
+    const index = await scanDataset(config(root), { logger });
+    expect(index.images.filter((i) => i.split === 'unlabelled').map((i) => i.id)).toEqual(['sans_label/fine.png']);
+    expect(index.badFiles.map(({ id, reason, detail }) => ({ id, reason, detail }))).toEqual([
+      { id: 'sans_label/dot.png', reason: 'too-small', detail: '1×1 px, smaller than data.minSize (32 px on each side)' },
+      { id: 'sans_label/strip.jpg', reason: 'too-small', detail: '100×20 px, smaller than data.minSize (32 px on each side)' },
+    ]);
+    expect(lines.some((l) => l.level === 'warn' && l.line.startsWith('skipping bad file sans_label/dot.png: too-small'))).toBe(true);
+    expect(buildDataReport(index).badFiles.byReason).toEqual({ 'too-small': 2 });
+
+    // A lower minimum keeps the strip; onBadFile: fail stops on the dot.
+    const lower = await scanDataset(config(root, { minSize: 16 }), { logger: capture().logger });
+    expect(lower.badFiles.map((b) => b.id)).toEqual(['sans_label/dot.png']);
+    const err = await rejection(scanDataset(config(root, { onBadFile: 'fail' }), { logger: capture().logger }));
+    expect(err.issues).toEqual([
+      'sans_label/dot.png: too-small — 1×1 px, smaller than data.minSize (32 px on each side)',
+      'sans_label/strip.jpg: too-small — 100×20 px, smaller than data.minSize (32 px on each side)',
+    ]);
   });
 
   it('rejects with the abort reason when the signal is aborted', async () => {
@@ -340,4 +422,86 @@ describe('scanDataset on the real br35h-oc dataset', () => {
     },
     180_000,
   );
+});
+
+describe('near-duplicates that were re-encoded, resized or re-contrasted', () => {
+  /** Grey levels through v → 255·(v/255)^g: a non-linear contrast change. */
+  async function gammaCopy(bytes: Buffer, g: number): Promise<Buffer> {
+    const { data, info } = await sharp(bytes).greyscale().raw().toBuffer({ resolveWithObject: true });
+    const out = Buffer.from(data.map((v) => Math.round(255 * (v / 255) ** g)));
+    return sharp(out, { raw: { width: info.width, height: info.height, channels: 1 } }).png().toBuffer();
+  }
+
+  /**
+   * Cancer/a.jpg's pixels saved as PNG under Normal (the pair that used to hash 7+ bits apart), and
+   * resized and re-contrasted copies of it and of Cancer/b.png in the pool, beside distinct slices.
+   */
+  async function writeCopies(root: string): Promise<void> {
+    const cancer = path.join(root, 'avec_labels', 'Cancer');
+    const normal = path.join(root, 'avec_labels', 'Normal');
+    const pool = path.join(root, 'sans_label');
+    for (const d of [cancer, normal, pool]) await fs.mkdir(d, { recursive: true });
+    // Large enough that libjpeg's shrink-on-load would have scaled the JPEG by 1/8 when hashing.
+    const a = await slice({ width: 480, height: 400, seed: 31, blob: { x: 0.35, y: 0.45 } }).jpeg({ quality: 92 }).toBuffer();
+    const b = await slice({ width: 300, height: 320, seed: 32, blob: { x: 0.6, y: 0.4 } }).png().toBuffer();
+    await fs.writeFile(path.join(cancer, 'a.jpg'), a);
+    await fs.writeFile(path.join(cancer, 'b.png'), b);
+    await fs.writeFile(path.join(normal, 'a-copy.png'), await sharp(a).png().toBuffer());
+    await fs.writeFile(path.join(normal, 'c.png'), await slice({ width: 360, height: 360, seed: 33 }).png().toBuffer());
+    await fs.writeFile(path.join(pool, 'a-half.jpg'), await sharp(a).resize(240, 200).jpeg({ quality: 80 }).toBuffer());
+    await fs.writeFile(path.join(pool, 'a-larger.png'), await sharp(a).resize(600, 500).png().toBuffer());
+    await fs.writeFile(path.join(pool, 'a-flatter.jpg'), await sharp(a).linear(0.8, 20).jpeg({ quality: 90 }).toBuffer());
+    await fs.writeFile(path.join(pool, 'a-gamma.png'), await gammaCopy(a, 0.8));
+    await fs.writeFile(path.join(pool, 'b-contrast.jpg'), await sharp(b).linear(1.15, -10).resize(225, 240).jpeg({ quality: 85 }).toBuffer());
+    await fs.writeFile(path.join(pool, 'b-gamma.png'), await gammaCopy(b, 1.25));
+    for (const seed of [34, 35, 36, 37, 38]) {
+      await fs.writeFile(path.join(pool, `d${seed}.png`), await slice({ width: 320, height: 300, seed, blob: { x: 0.3 + (seed % 3) * 0.2, y: 0.5 } }).png().toBuffer());
+    }
+  }
+
+  it('groups every copy with its original and no distinct slice, at the default threshold', async () => {
+    const root = await tempDir();
+    await writeCopies(root);
+    const index = await scanDataset(config(root, { duplicates: { threshold: 8, crossClass: 'warn' } }), { logger: capture().logger });
+    expect(index.badFiles).toEqual([]);
+    expect(index.duplicateGroups.map((g) => g.members)).toEqual([
+      [
+        'avec_labels/Cancer/a.jpg',
+        'avec_labels/Normal/a-copy.png',
+        'sans_label/a-flatter.jpg',
+        'sans_label/a-gamma.png',
+        'sans_label/a-half.jpg',
+        'sans_label/a-larger.png',
+      ],
+      ['avec_labels/Cancer/b.png', 'sans_label/b-contrast.jpg', 'sans_label/b-gamma.png'],
+    ]);
+    const hashOf = (id: string): string => index.images.find((i) => i.id === id)!.phash;
+    // The pixel-identical JPEG/PNG pair hashes identically (one decode, one resampling kernel).
+    expect(hashOf('avec_labels/Normal/a-copy.png')).toBe(hashOf('avec_labels/Cancer/a.jpg'));
+    const dhashOf = (id: string): string => index.images.find((i) => i.id === id)!.dhash;
+    expect(dhashOf('avec_labels/Normal/a-copy.png')).toBe(dhashOf('avec_labels/Cancer/a.jpg'));
+    // Margin: every copy well inside the threshold.
+    for (const g of index.duplicateGroups) expect(g.maxDistance).toBeLessThanOrEqual(6);
+    expect(index.duplicateGroups[0]).toMatchObject({ spansClasses: true, spansSplits: true });
+  });
+
+  it('stops on near-duplicates labelled with two classes unless data.duplicates.crossClass is warn, listing the files', async () => {
+    const root = await tempDir();
+    await writeCopies(root);
+    const err = await rejection(scanDataset(config(root, { duplicates: { threshold: 8 } }), { logger: capture().logger }));
+    expect(err.issues).toEqual([
+      expect.stringMatching(
+        /^near-duplicates labelled with different classes \(pHashes up to \d bits apart\): avec_labels\/Cancer\/a\.jpg \(Cancer\), avec_labels\/Normal\/a-copy\.png \(Normal\) \(\+ 4 unlabelled images in the group\)$/,
+      ),
+    ]);
+    expect(err.message).toMatch(/^1 near-duplicate group\(s\) hold images labelled with different classes under .* \(pHash within 8 bits\): .*data\.duplicates\.crossClass: warn/);
+    expect(err.message).toContain('  - near-duplicates labelled with different classes');
+
+    const { logger, lines } = capture();
+    const warned = await scanDataset(config(root, { duplicates: { threshold: 8, crossClass: 'warn' } }), { logger });
+    expect(lines.filter((l) => l.level === 'warn' && l.line.startsWith('near-duplicates labelled with different classes'))).toHaveLength(1);
+    // The same error, from the index, for a caller that writes data-report.json before stopping.
+    expect(crossClassDuplicatesError(warned)?.message).toBe(err.message);
+    expect(crossClassDuplicatesError({ ...warned, duplicateGroups: [] })).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
-// The dataset scan: list the labelled class folders and the unlabelled folder, check every file
-// (bytes, format, header, a full decode), hash it, and group near-duplicates. Structural problems
-// stop the run; per-file problems become BadFile entries (or stop it, with onBadFile: 'fail').
+// The dataset scan: list the labelled class folders and the unlabelled folder (recursively), check
+// every file (bytes, format, header, a full decode, a minimum size), hash it, and group
+// near-duplicates by pHash. Structural problems and, by default, near-duplicates labelled with two
+// classes stop the run; per-file problems become BadFile entries (or stop it, with onBadFile: 'fail').
 
 import { createHash } from 'node:crypto';
 import { promises as fs, type Dirent } from 'node:fs';
@@ -8,16 +9,16 @@ import path from 'node:path';
 
 import sharp, { type Metadata } from 'sharp';
 
-import type { DataConfig } from './data-config.js';
+import { DEFAULT_MIN_SIZE, type DataConfig } from './data-config.js';
 import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
 import { checkClassFolders, type ClassFolder } from './class-folders.js';
 import { suggest } from '../util/suggest.js';
 import { DataError } from './data-error.js';
 import { formatScanSummary } from './data-report.js';
-import type { BadFile, BadFileReason, DatasetIndex, ImageFormat, ImageRecord, Split } from './dataset-index.js';
-import { computeDhash } from './dhash.js';
+import type { BadFile, BadFileReason, DatasetIndex, DuplicateGroup, ImageFormat, ImageRecord, Split } from './dataset-index.js';
 import { findNearDuplicateGroups } from './near-duplicates.js';
+import { computeImageHashes, type ImageHashes } from './phash.js';
 import { describeLeadingBytes, hasEndMarker, sniffImage } from './sniff-format.js';
 
 export interface ScanOptions {
@@ -135,7 +136,7 @@ async function classifyDecodeFailure(bytes: Buffer, format: ImageFormat): Promis
   return { reason: 'unreadable', detail: `${format}: ${message}` };
 }
 
-async function inspectFile(file: PendingFile): Promise<Inspected> {
+async function inspectFile(file: PendingFile, minSize: number): Promise<Inspected> {
   const bad = (reason: BadFileReason, detail: string): Inspected => ({
     bad: { path: file.path, id: file.id, split: file.split, reason, detail },
   });
@@ -151,14 +152,17 @@ async function inspectFile(file: PendingFile): Promise<Inspected> {
     return bad('not-an-image', `no known image signature; ${describeLeadingBytes(bytes)} (${bytes.length} bytes)`);
   }
   let metadata: Metadata;
-  let dhash: string;
+  let hashes: ImageHashes;
   try {
     metadata = await sharp(bytes, { failOn: 'warning' }).metadata();
-    // The hash needs a full decode, which is also what catches truncated and corrupt pixel data:
+    // The hashes need a full decode, which is also what catches truncated and corrupt pixel data:
     // the header alone (metadata) reads fine on a file cut in half.
-    dhash = await computeDhash(bytes, { failOn: 'warning' });
+    hashes = await computeImageHashes(bytes, { failOn: 'warning' });
   } catch {
     return { decodeFailed: file, format: sniffed.format };
+  }
+  if (Math.min(hashes.width, hashes.height) < minSize) {
+    return bad('too-small', `${hashes.width}×${hashes.height} px, smaller than data.minSize (${minSize} px on each side)`);
   }
   return {
     record: {
@@ -176,7 +180,8 @@ async function inspectFile(file: PendingFile): Promise<Inspected> {
       palette: metadata.isPalette === true,
       bytes: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
-      dhash,
+      dhash: hashes.dhash,
+      phash: hashes.phash,
       duplicateGroup: null,
     },
   };
@@ -210,6 +215,43 @@ function warnList(logger: Logger, lines: string[], more: (n: number) => string):
 
 const toId = (root: string, file: string): string => path.relative(root, file).split(path.sep).join('/');
 
+/** `child` is `parent` or inside it (both absolute, resolved). */
+const isWithin = (child: string, parent: string): boolean => {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+interface Tree {
+  /** Absolute paths, in code-unit order of their path relative to the tree's root. */
+  files: string[];
+  hidden: number;
+}
+
+/**
+ * Every non-hidden file under `dir`, in every subfolder (symlinked folders followed, each real folder
+ * once, so a link cycle ends), except under the folders in `skip`.
+ */
+async function listTree(dir: string, skip: readonly string[]): Promise<Tree> {
+  const tree: Tree = { files: [], hidden: 0 };
+  const seen = new Set<string>();
+  const walk = async (folder: string): Promise<void> => {
+    const real = await fs.realpath(folder).catch(() => folder);
+    if (seen.has(real)) return;
+    seen.add(real);
+    const listing = await listFolder(folder);
+    tree.hidden += listing.hidden;
+    tree.files.push(...listing.files.map((name) => path.join(folder, name)));
+    for (const sub of listing.dirs) {
+      const child = path.join(folder, sub);
+      if (!skip.some((s) => isWithin(child, s))) await walk(child);
+    }
+  };
+  await walk(dir);
+  const rel = (f: string): string => path.relative(dir, f).split(path.sep).join('/');
+  tree.files.sort((a, b) => byCodeUnit(rel(a), rel(b)));
+  return tree;
+}
+
 /** Lists the files to scan, after checking the folder layout against the config. */
 async function collectFiles(data: DataConfig, root: string, logger: Logger): Promise<PendingFile[]> {
   await requireDirectory(root, 'data.root');
@@ -219,8 +261,21 @@ async function collectFiles(data: DataConfig, root: string, logger: Logger): Pro
   if (unlabelledDir !== undefined) await requireDirectory(unlabelledDir, 'data.unlabelled.dir');
 
   const top = await listFolder(labelledDir);
-  // An unlabelled folder placed inside the labelled one is not a class folder.
+  // An unlabelled folder placed inside the labelled one is not a class folder...
   const classDirs = top.dirs.filter((d) => path.join(labelledDir, d) !== unlabelledDir);
+  // ...but one that is (or is inside) a class folder would read that class's images as unlabelled.
+  const classOfUnlabelled =
+    unlabelledDir === undefined ? undefined : top.dirs.find((d) => d in data.labelled.classes && isWithin(unlabelledDir, path.join(labelledDir, d)));
+  if (unlabelledDir === labelledDir) {
+    const issue = `data.unlabelled.dir: ${unlabelledDir} is data.labelled.dir itself; the unlabelled images need a folder of their own (e.g. ${path.join(root, 'sans_label')})`;
+    throw new DataError(issue, [issue]);
+  }
+  if (unlabelledDir !== undefined && classOfUnlabelled !== undefined) {
+    const issue =
+      `data.unlabelled.dir: ${unlabelledDir} is ${unlabelledDir === path.join(labelledDir, classOfUnlabelled) ? 'the' : 'inside the'} class folder ${path.join(labelledDir, classOfUnlabelled)}; ` +
+      `the unlabelled images need a folder of their own outside data.labelled.dir's class folders (e.g. ${path.join(root, 'sans_label')})`;
+    throw new DataError(issue, [issue]);
+  }
   if (top.files.length > 0) {
     logger.warn(
       `ignoring ${top.files.length} file(s) directly in ${labelledDir} (labelled images must be in a class folder): ${top.files.slice(0, 5).join(', ')}${top.files.length > 5 ? ', …' : ''}`,
@@ -248,18 +303,16 @@ async function collectFiles(data: DataConfig, root: string, logger: Logger): Pro
     }
   }
   if (unlabelledDir !== undefined) {
-    const listing = await listFolder(unlabelledDir);
-    hidden += listing.hidden;
-    ignoredDirs.push(...listing.dirs.map((d) => path.join(unlabelledDir, d)));
-    for (const name of listing.files) {
-      const file = path.join(unlabelledDir, name);
-      files.push({ path: file, id: toId(root, file), split: 'unlabelled', label: -1, className: null });
-    }
+    // Searched recursively (the schema's promise); the labelled folder is skipped when it lies
+    // inside the unlabelled one (`unlabelled.dir: .`), so no labelled image is read twice.
+    const tree = await listTree(unlabelledDir, isWithin(labelledDir, unlabelledDir) ? [labelledDir] : []);
+    hidden += tree.hidden;
+    for (const file of tree.files) files.push({ path: file, id: toId(root, file), split: 'unlabelled', label: -1, className: null });
   }
   if (ignoredDirs.length > 0) {
     warnList(
       logger,
-      ignoredDirs.map((d) => `ignoring subfolder ${d} (the scan does not recurse into class or unlabelled folders)`),
+      ignoredDirs.map((d) => `ignoring subfolder ${d} (class folders are not searched recursively; put its images in the class folder itself)`),
       (n) => `… and ${n} more subfolders ignored`,
     );
   }
@@ -269,6 +322,36 @@ async function collectFiles(data: DataConfig, root: string, logger: Logger): Pro
     throw new DataError(issue, [issue]);
   }
   return files;
+}
+
+/**
+ * The error for near-duplicate groups that hold labelled images of two classes (null when there are
+ * none): one issue per group naming its labelled files. The scan throws it unless
+ * data.duplicates.crossClass is 'warn'; a caller that scans with 'warn' (to write data-report.json
+ * first) can throw it afterwards.
+ */
+export function crossClassDuplicatesError(index: Pick<DatasetIndex, 'root' | 'images' | 'duplicateGroups' | 'duplicateThreshold'>): DataError | null {
+  const crossClass = index.duplicateGroups.filter((g) => g.spansClasses);
+  if (crossClass.length === 0) return null;
+  const records = new Map(index.images.map((i) => [i.id, i]));
+  const issues = crossClass.map((g) => describeCrossClass(g, records));
+  const header =
+    `${crossClass.length} near-duplicate group(s) hold images labelled with different classes under ${index.root} ` +
+    `(pHash within ${index.duplicateThreshold} bits): remove or relabel the copies, lower data.duplicates.threshold if they are distinct slices, ` +
+    `or set data.duplicates.crossClass: warn to go on`;
+  return new DataError([header, ...issues.map((l) => `  - ${l}`)].join('\n'), issues);
+}
+
+/**
+ * One line per cross-class group: its labelled members by class (every one: they are the files to
+ * fix), then how many unlabelled images it also holds.
+ */
+function describeCrossClass(group: DuplicateGroup, records: ReadonlyMap<string, ImageRecord>): string {
+  const labelled = group.members.filter((id) => records.get(id)?.split === 'labelled');
+  const unlabelled = group.members.length - labelled.length;
+  const rest = unlabelled > 0 ? ` (+ ${unlabelled} unlabelled image${unlabelled === 1 ? '' : 's'} in the group)` : '';
+  const shown = labelled.map((id) => `${id} (${records.get(id)?.className ?? '?'})`);
+  return `near-duplicates labelled with different classes (pHashes up to ${group.maxDistance} bits apart): ${shown.join(', ')}${rest}`;
 }
 
 /**
@@ -285,6 +368,7 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
 
   const progress = options.progress?.({ label: 'scan', total: files.length, unit: 'img' });
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const minSize = data.minSize ?? DEFAULT_MIN_SIZE;
   let badCount = 0;
   let results: Inspected[];
   try {
@@ -292,7 +376,7 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
       files,
       concurrency,
       async (file) => {
-        const result = await inspectFile(file);
+        const result = await inspectFile(file, minSize);
         if (!('record' in result)) progress?.status(`${++badCount} bad`);
         progress?.tick();
         return result;
@@ -340,7 +424,7 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
   if (emptyClasses.length > 0) throw DataError.fromIssues('some classes have no readable image', emptyClasses);
 
   const threshold = data.duplicates.threshold;
-  const duplicateGroups = findNearDuplicateGroups(images, threshold);
+  const duplicateGroups = findNearDuplicateGroups(images, threshold, 'phash');
   const recordById = new Map(images.map((i) => [i.id, i]));
   duplicateGroups.forEach((group, g) => {
     for (const id of group.members) {
@@ -353,6 +437,12 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
     const r = recordById.get(id);
     return r?.className ? `${id} (${r.className})` : id;
   };
+  // A slice labelled both ways: one of the two labels is wrong, or a validation image's copy trains
+  // with the other label. An error unless data.duplicates.crossClass is 'warn'.
+  if ((data.duplicates.crossClass ?? 'error') === 'error') {
+    const error = crossClassDuplicatesError({ root, images, duplicateGroups, duplicateThreshold: threshold });
+    if (error) throw error;
+  }
   // Groups across classes first: a slice labelled both ways is the worse problem.
   const leaks = duplicateGroups
     .filter((g) => g.spansSplits || g.spansClasses)
@@ -364,7 +454,7 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
       ].filter(Boolean);
       const shown = g.members.slice(0, MAX_GROUP_MEMBERS_SHOWN).map(describe);
       const more = g.members.length > shown.length ? `, … (${g.members.length} images)` : '';
-      return `near-duplicates ${what.join(' and ')} (hashes up to ${g.maxDistance} bits apart): ${shown.join(', ')}${more}`;
+      return `near-duplicates ${what.join(' and ')} (pHashes up to ${g.maxDistance} bits apart): ${shown.join(', ')}${more}`;
     });
   warnList(logger, leaks, (n) => `… and ${n} more near-duplicate groups that span splits or classes (see data-report.json)`);
 
@@ -390,6 +480,7 @@ export async function scanDataset(data: DataConfig, options: ScanOptions): Promi
     badFiles,
     duplicateGroups,
     duplicateThreshold: threshold,
+    duplicateHash: 'phash',
     preprocess: { ...data.preprocess },
   };
   logger.info(formatScanSummary(index));

@@ -29,12 +29,24 @@ export async function resizeGrey(img: GreyImage, width: number, height: number, 
  * Pixel centres are aligned (half-pixel convention), like sharp and OpenCV INTER_LINEAR.
  */
 export function resizeGreyBilinear(img: GreyImage, width: number, height: number): GreyImage {
-  assertGreyImage(img);
-  const tmp = resizeAxis(img.data, img.width, img.height, width, true);
+  const vertical = resizeGreyFloat(img, width, height);
   const out = createGreyImage(width, height);
-  const vertical = resizeAxis(tmp, width, img.height, height, false);
   for (let i = 0; i < vertical.length; i++) out.data[i] = Math.min(255, Math.max(0, Math.round(vertical[i]!)));
   return out;
+}
+
+/**
+ * resizeGreyBilinear without the final rounding: width × height float64 values, row-major. Plain
+ * float64 arithmetic in a fixed order, so the values are the same on every platform (the perceptual
+ * hashes of the dataset scan are computed on it).
+ */
+export function resizeGreyFloat(img: GreyImage, width: number, height: number): Float64Array {
+  assertGreyImage(img);
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new RangeError(`resize target must be positive integers, got ${width}x${height}`);
+  }
+  const tmp = resizeAxis(img.data, img.width, img.height, width, true);
+  return resizeAxis(tmp, width, img.height, height, false);
 }
 
 /** Weights mapping `srcSize` samples onto `dstSize` samples along one axis. */

@@ -11,6 +11,7 @@ import type { Normalization } from '../image/normalization.js';
 import type { Progress } from '../progress/progress.js';
 import type { Tf } from '../tf/types.js';
 import type { Rng } from '../util/rng.js';
+import type { InferenceEngine } from './onnx/inference-engine.js';
 
 export interface RunOnImagesOptions {
   preprocess: PreprocessConfig;
@@ -28,6 +29,8 @@ export interface RunOnImagesOptions {
   onBatch?: (done: number) => void;
   /** Override decode + preprocess (e.g. to record unreadable files and go on). */
   load?: (item: ImageBatchItem) => Promise<GreyImage>;
+  /** Runs the forward pass (e.g. on ONNX Runtime); default: `model.predict` on TF.js. */
+  engine?: Pick<InferenceEngine, 'forward'>;
 }
 
 /** Row-major [items.length × outputDim]; rows in item order. */
@@ -46,9 +49,13 @@ export async function runOnImages(tf: Tf, model: LayersModel, items: ImageBatchI
   });
   for await (const batch of batches) {
     if (options.signal?.aborted) break;
-    const output = tf.tidy(() => model.predict(tf.tensor4d(batch.data, batch.shape)) as Tensor);
-    const data = await output.data();
-    output.dispose();
+    let data: Float32Array | Uint8Array | Int32Array;
+    if (options.engine) data = await options.engine.forward(batch.data, batch.shape);
+    else {
+      const output = tf.tidy(() => model.predict(tf.tensor4d(batch.data, batch.shape)) as Tensor);
+      data = await output.data();
+      output.dispose();
+    }
     if (data.length !== batch.ids.length * options.outputDim) {
       throw new Error(`model returned ${data.length / batch.ids.length} numbers per image, expected ${options.outputDim}`);
     }

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { TopLevelSpec } from 'vega-lite';
 import { describe, expect, it } from 'vitest';
-import { renderVegaLite } from './render-vega-lite.js';
+import { renderVegaLite, renumberSvgIds } from './render-vega-lite.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -54,5 +54,33 @@ describe('renderVegaLite', () => {
     const b = await renderVegaLite(barSpec(), 't');
     expect(Buffer.from(a.svg).equals(Buffer.from(b.svg))).toBe(true);
     expect(Buffer.from(a.png).equals(Buffer.from(b.png))).toBe(true);
+  });
+
+  it('gives the same bytes whatever was rendered before in the process (clip and gradient ids renumbered)', async () => {
+    // A clipped line and a continuous colour legend: Vega gives them ids from module-wide counters.
+    const spec = {
+      width: 120,
+      height: 80,
+      data: { values: [{ x: 0, y: 0.2, c: 1 }, { x: 1, y: 1.4, c: 2 }, { x: 2, y: 0.9, c: 3 }] },
+      mark: { type: 'point', clip: true, filled: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative', scale: { domain: [0, 1] } },
+        color: { field: 'c', type: 'quantitative' },
+      },
+    } as TopLevelSpec;
+    const first = text((await renderVegaLite(spec, 'clipped')).svg);
+    expect(first).toMatch(/clip-path="url\(#clip1\)"/);
+    expect(first).toMatch(/id="gradient_0"/);
+    for (let i = 0; i < 3; i++) await renderVegaLite(spec, 'clipped');
+    const later = await renderVegaLite(spec, 'clipped');
+    expect(text(later.svg)).toBe(first);
+  });
+
+  it('renumbers ids at definitions and references only', () => {
+    const svg = '<clipPath id="clip7"/><g clip-path="url(#clip7)"><text>clip7</text></g><linearGradient id="gradient_4"/><rect fill="url(#gradient_4)"/><g clip-path="url(#clip9)"/>';
+    expect(renumberSvgIds(svg)).toBe(
+      '<clipPath id="clip1"/><g clip-path="url(#clip1)"><text>clip7</text></g><linearGradient id="gradient_0"/><rect fill="url(#gradient_0)"/><g clip-path="url(#clip2)"/>',
+    );
   });
 });

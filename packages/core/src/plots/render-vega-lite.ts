@@ -1,6 +1,8 @@
 // The one rendering path every chart shares, headless: Vega-Lite spec -> Vega -> SVG string
 // (renderer 'none', no canvas needed), then sharp (librsvg) -> PNG at 2x density. Same spec gives
-// the same SVG and PNG bytes.
+// the same SVG and PNG bytes, in any process and whatever was drawn before: Vega numbers clip paths
+// and gradients with module-wide counters (clip7, gradient_3 after a few charts), so the ids are
+// renumbered per document before the bytes leave here (figures are hashed artifacts).
 
 import sharp from 'sharp';
 import * as vega from 'vega';
@@ -55,7 +57,30 @@ export async function renderVegaLite(spec: TopLevelSpec, title: string): Promise
   const errors = messages.filter((m) => m.startsWith('error:'));
   if (errors.length > 0) throw new Error(`vega reported errors for "${title}": ${errors.join('; ')}`);
   const warnings = messages.filter((m) => !m.startsWith('error:'));
-  const svg = new TextEncoder().encode(svgText);
+  const svg = new TextEncoder().encode(renumberSvgIds(svgText));
   const png = await sharp(Buffer.from(svg), { density: PNG_DENSITY }).png().toBuffer();
   return { svg, png: new Uint8Array(png.buffer, png.byteOffset, png.byteLength), warnings };
+}
+
+/** The ids Vega's SVG renderer invents: clip paths (`clip<n>`), gradients (`gradient_<n>`, `p_gradient_<n>` for radial ones). */
+const VEGA_ID = /(id="|url\(#)(p_)?(clip|gradient_)(\d+)(?=[")])/g;
+
+/**
+ * Renumbers Vega's process-wide clip and gradient ids by order of first appearance in this document
+ * (clip1, clip2…; gradient_0, gradient_1…), at their definitions and their url(#…) references alike.
+ * Text content never matches: only `id="…"` and `url(#…)` are rewritten.
+ */
+export function renumberSvgIds(svg: string): string {
+  const ids = new Map<string, string>();
+  let clips = 0;
+  let gradients = 0;
+  return svg.replace(VEGA_ID, (_match, context: string, radial: string | undefined, kind: string, n: string) => {
+    const key = `${kind}${n}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = kind === 'clip' ? `clip${++clips}` : `gradient_${gradients++}`;
+      ids.set(key, id);
+    }
+    return `${context}${radial ?? ''}${id}`;
+  });
 }

@@ -27,7 +27,7 @@ export function createTestContext(options: TestContextOptions = {}): StageContex
   const lines = options.lines ?? [];
   const logger = createLogger({ level: 'debug', sinks: [(l: LogLevel, line: string) => lines.push(`${l} ${line}`)] });
   const seed = options.seed ?? 1;
-  const runtime: RuntimeConfig = { backend: 'cpu', batchSize: 4, concurrency: 2, cacheDir: os.tmpdir(), runsDir: os.tmpdir(), ...options.runtime };
+  const runtime: RuntimeConfig = { backend: 'cpu', batchSize: 4, concurrency: 2, inference: 'tfjs', threads: 1, cacheDir: os.tmpdir(), runsDir: os.tmpdir(), ...options.runtime };
   return {
     stageId: 'test',
     seed,

@@ -1,6 +1,8 @@
 // Everything reported about a set of validation logits: the threshold metrics (F-beta, precision,
 // recall, accuracy, confusion matrix), the ranking metrics (ROC-AUC, PR-AUC as sklearn's average
-// precision) and calibration (ECE, Brier), computed on temperature-scaled probabilities.
+// precision) and calibration (ECE, Brier, log-loss), computed on temperature-scaled probabilities.
+// Brier and log-loss (NLL) are proper scoring rules: they keep moving when ranking and threshold
+// metrics saturate on a small validation set, so they are what selection watches (selection.ts).
 
 import { expectedCalibrationError, brierScore } from '../metrics/calibration.js';
 import { confusionMatrix, predictAt } from '../metrics/confusion.js';
@@ -32,13 +34,15 @@ export interface BinaryEvaluation {
   prAuc: number | null;
   ece: number;
   brier: number;
+  /** Mean log-loss (negative log-likelihood) of the labels under the probabilities, in nats. */
+  nll: number;
   tn: number;
   fp: number;
   fn: number;
   tp: number;
 }
 
-export const METRIC_NAMES = ['fBeta', 'precision', 'recall', 'accuracy', 'rocAuc', 'prAuc', 'ece', 'brier'] as const;
+export const METRIC_NAMES = ['fBeta', 'precision', 'recall', 'accuracy', 'rocAuc', 'prAuc', 'ece', 'brier', 'nll'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 export function evaluateBinary(yTrue: ArrayLike<number>, logits: ArrayLike<number>, options: EvaluationOptions): BinaryEvaluation {
@@ -58,9 +62,20 @@ export function evaluateBinary(yTrue: ArrayLike<number>, logits: ArrayLike<numbe
     prAuc: positives > 0 ? averagePrecision(yTrue, probs) : null,
     ece: expectedCalibrationError(yTrue, probs, options.eceBins),
     brier: brierScore(yTrue, probs),
+    nll: logLoss(yTrue, logits, options.temperature ?? 1),
     tn: cm.tn,
     fp: cm.fp,
     fn: cm.fn,
     tp: cm.tp,
   };
+}
+
+/** Mean −log p(y) from the logits (softplus form: finite however confident the model is). */
+function logLoss(yTrue: ArrayLike<number>, logits: ArrayLike<number>, temperature: number): number {
+  let sum = 0;
+  for (let i = 0; i < yTrue.length; i++) {
+    const x = (logits[i] as number) / temperature;
+    sum += Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))) - (yTrue[i] as number) * x;
+  }
+  return sum / yTrue.length;
 }

@@ -9,8 +9,11 @@ import type { PreprocessConfig } from '../data/data-config.js';
 import type { Normalization } from '../image/normalization.js';
 import type { Tf } from '../tf/types.js';
 import type { WeightsIdentity } from '../weights/weights-cache.js';
+import type { ThresholdRule } from './calibrate.js';
+import type { CheckpointRule } from './checkpoint-rule.js';
 import type { ClassifierSpec, TrainMode } from './classifier.js';
 import { loadModelFolder } from './model-folder.js';
+import type { TrainSettings } from './train-classifier.js';
 
 export const CLASSIFIER_KIND = 'neuro-ssl/binary-classifier';
 
@@ -38,6 +41,15 @@ export interface ClassifierMeta {
   weights: WeightsIdentity | null;
   backend: string;
   seed: number;
+  /** How it was trained, so a later stage can train the same way on other images (ssl's cross-validated baselines). */
+  training?: ClassifierTraining;
+}
+
+/** The trainer's settings, the selection rule and the calibration rules a classifier was trained with. */
+export interface ClassifierTraining {
+  settings: Omit<TrainSettings, 'mode'>;
+  checkpoint: CheckpointRule;
+  calibration: { threshold: ThresholdRule; temperature: boolean };
 }
 
 export function isClassifierMeta(meta: Record<string, unknown>): meta is Record<string, unknown> & ClassifierMeta {

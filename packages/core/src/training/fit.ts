@@ -16,6 +16,7 @@ import type { AdamOptimizer, LayersModel, Scalar, Tensor } from '@tensorflow/tfj
 import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
 import type { Tf } from '../tf/types.js';
+import { deriveSeed } from '../util/rng.js';
 import { bceWithLogits, bceWithLogitsValue, type BceOptions } from './bce-loss.js';
 import { evaluateBinary, type BinaryEvaluation, type EvaluationOptions } from './binary-evaluation.js';
 import { describeRule, improves, type CheckpointRule, type CheckpointScore } from './checkpoint-rule.js';
@@ -92,6 +93,12 @@ export interface FitOptions<B extends TrainBatch = TrainBatch> {
   label?: string;
   /** Continue with this optimizer (its moments and step count) instead of a fresh Adam. */
   optimizer?: AdamOptimizer;
+  /**
+   * Seed of the dropout masks (default 0): the k-th forward pass of step s in epoch e draws them from
+   * deriveSeed(seed, `e<e>-s<s>-f<k>-l<layer>`), a function of the step alone, so a resumed run draws the
+   * masks the uninterrupted one did. Unseeded, tf.dropout seeds itself from Math.random.
+   */
+  dropoutSeed?: number;
   /** Stop after this many epochs without improvement (default: never). */
   patience?: number;
   onEpoch?: (record: EpochRecord) => void;
@@ -104,10 +111,22 @@ export interface EpochRecord extends BinaryEvaluation {
   epoch: number;
   trainLoss: number;
   valLoss: number;
+  /** Wall-clock time of the epoch (training + validation): for the log and metric lines only, see epochResults. */
   seconds: number;
   samplesPerSecond: number;
   /** This epoch became the best checkpoint. */
   best: boolean;
+}
+
+/** An epoch's results without its wall-clock timings: what belongs in a hashed artifact. */
+export type EpochResult = Omit<EpochRecord, 'seconds' | 'samplesPerSecond'>;
+
+/**
+ * The history without timings, for a Metrics artifact: artifacts are content-addressed, and two runs
+ * of the same training (or a resumed one) must give the same bytes. Timings go to ctx.metric lines.
+ */
+export function epochResults(history: readonly EpochRecord[]): EpochResult[] {
+  return history.map(({ seconds: _seconds, samplesPerSecond: _rate, ...rest }) => rest);
 }
 
 export interface FitResult {
@@ -154,7 +173,16 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
   let best: CheckpointScore | null = bestEpoch > 0 ? scoreOf(history[bestEpoch - 1]!) : null;
   const trainable = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs').Variable);
   const batchLoss: BatchLoss<B> = options.batchLoss ?? weightedBceLoss(options.loss);
-  const forward = (data: Float32Array, shape: number[]): Tensor => model.apply(tf.tensor(data, shape), { training: true }) as Tensor;
+  // Dropout masks from the step's own seed (see dropoutSeed): the layer reads `seed` when called; it is
+  // removed after each step, so no saved topology (model.json) carries one.
+  const dropouts = dropoutLayers(model);
+  let step = '';
+  let passes = 0;
+  const forward = (data: Float32Array, shape: number[]): Tensor => {
+    const pass = passes++;
+    dropouts.forEach((layer, i) => (layer.seed = deriveSeed(options.dropoutSeed ?? 0, `${step}-f${pass}-l${i}`)));
+    return model.apply(tf.tensor(data, shape), { training: true }) as Tensor;
+  };
   options.logger.info(
     `${label}training ${trainable.length} weight tensors (${countParams(model)} parameters) for ${options.epochs} epochs; best epoch = ${describeRule(options.checkpoint)}`,
   );
@@ -171,8 +199,11 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
     const bar = options.quietEpochs ? undefined : options.progress?.({ label: `${label}epoch ${e + 1}/${options.epochs}`, total: options.trainSize, unit: 'img' });
     let lossSum = 0;
     let rows = 0;
+    let s = 0;
     for await (const batch of options.train(e)) {
       if (options.signal?.aborted) break;
+      step = `e${e}-s${s++}`;
+      passes = 0;
       const cost = optimizer.minimize(
         () =>
           tf.tidy(() => {
@@ -183,6 +214,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
         true,
         trainable,
       );
+      for (const layer of dropouts) delete layer.seed;
       const n = batch.targets.length;
       lossSum += (await cost!.data())[0]! * n;
       cost!.dispose();
@@ -221,10 +253,12 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
     const eta = ((Date.now() - started) / 1000 / done) * (options.epochs - history.length);
     // Long runs of quick epochs (a probe's 200) log every ~5% and each new best; the rest at debug.
     const logEvery = Math.max(1, Math.ceil(options.epochs / 20));
-    const level = record.best || record.epoch % logEvery === 0 || record.epoch === options.epochs ? 'info' : 'debug';
+    // A fixed schedule (rule `last`) keeps every epoch: nothing to point out.
+    const chosen = record.best && options.checkpoint.rule !== 'last';
+    const level = chosen || record.epoch % logEvery === 0 || record.epoch === options.epochs ? 'info' : 'debug';
     options.logger[level](
       `${label}epoch ${record.epoch}/${options.epochs}: loss ${fmt(record.trainLoss)} val ${fmt(record.valLoss)}, F${options.evaluation.beta} ${fmt(record.fBeta)}, ` +
-        `PR-AUC ${fmt(record.prAuc)}, ROC-AUC ${fmt(record.rocAuc)}, ECE ${fmt(record.ece)}${record.best ? ' *best*' : ''} ` +
+        `PR-AUC ${fmt(record.prAuc)}, ROC-AUC ${fmt(record.rocAuc)}, ECE ${fmt(record.ece)}${chosen ? ' *best*' : ''} ` +
         `(${seconds.toFixed(1)} s, ${record.samplesPerSecond.toFixed(1)} img/s, ETA ${Math.round(eta)} s)`,
     );
     if (options.patience !== undefined && record.epoch - bestEpoch >= options.patience) {
@@ -234,6 +268,20 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
     }
   }
   return { history, bestEpoch, bestDir, optimizer, stopped };
+}
+
+/** Every Dropout layer of `model`, nested models included, in a fixed order. */
+function dropoutLayers(model: LayersModel): { seed?: number }[] {
+  const found: { seed?: number }[] = [];
+  const visit = (layers: readonly unknown[]): void => {
+    for (const layer of layers) {
+      const l = layer as { getClassName(): string; layers?: unknown[] };
+      if (l.getClassName() === 'Dropout') found.push(layer as { seed?: number });
+      if (Array.isArray(l.layers)) visit(l.layers);
+    }
+  };
+  visit(model.layers);
+  return found;
 }
 
 async function readState(dir: string): Promise<FitState | null> {

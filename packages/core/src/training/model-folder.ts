@@ -1,11 +1,12 @@
 // A classifier on disk, in TF.js layers format: model.json (topology + weights manifest) and
 // weights.bin, loadable by tf.loadLayersModel anywhere; optionally the Adam state beside it
-// (optimizer.json + optimizer.bin) so training resumes where it stopped. Folders are written
-// to a temp sibling and renamed into place: a crash never leaves half a checkpoint.
+// (optimizer.json + optimizer.bin) so training resumes where it stopped — exactly: the moments, the
+// step count and Adam's running bias-correction products (see AdamBias). Folders are written to a temp
+// sibling and renamed into place: a crash never leaves half a checkpoint.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LayersModel, Optimizer, io } from '@tensorflow/tfjs';
+import type { LayersModel, Optimizer, Variable, io } from '@tensorflow/tfjs';
 import type { Tf } from '../tf/types.js';
 
 export const MODEL_JSON = 'model.json';
@@ -17,6 +18,27 @@ interface OptimizerFile {
   /** Adam's moments are positional (the order of the trainable weights they were made for). */
   trainableWeights: string[];
   specs: io.WeightsManifestEntry[];
+  /** Adam's β₁ᵗ⁺¹ and β₂ᵗ⁺¹ as the optimizer held them (float32 values, exact in JSON). */
+  adam?: AdamBias;
+}
+
+/**
+ * TF.js's Adam keeps β₁ᵗ and β₂ᵗ as float32 variables multiplied by β at every step, but neither
+ * saves them (getWeights) nor restores them: setWeights recomputes them as pow(β, t + 1), which differs
+ * from the running float32 product in the last bits (after 50 steps, 1 − β₂ᵗ by 1.2e-6 relative). Every
+ * update after a resume was then scaled slightly differently — the 1.4e-6 drift of a resumed training.
+ * Saving the products themselves makes a resumed step bit-identical.
+ */
+interface AdamBias {
+  accBeta1: number;
+  accBeta2: number;
+}
+
+/** The optimizer's running bias-correction products, when it is an Adam (its private fields). */
+function adamVariables(optimizer: Optimizer): { accBeta1: Variable; accBeta2: Variable } | null {
+  const o = optimizer as unknown as { accBeta1?: Variable; accBeta2?: Variable };
+  const isVariable = (v: unknown): v is Variable => typeof v === 'object' && v !== null && typeof (v as Variable).assign === 'function';
+  return isVariable(o.accBeta1) && isVariable(o.accBeta2) ? { accBeta1: o.accBeta1, accBeta2: o.accBeta2 } : null;
 }
 
 async function captureArtifacts(tf: Tf, model: LayersModel): Promise<io.ModelArtifacts> {
@@ -57,8 +79,13 @@ export async function saveModelFolder(tf: Tf, model: LayersModel, dir: string, o
   await fs.writeFile(path.join(temp, WEIGHTS_BIN), toBytes(artifacts.weightData));
   if (optimizer) {
     const named = await optimizer.getWeights();
-    const { data, specs } = await tf.io.encodeWeights(named.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor })));
-    const file: OptimizerFile = { trainableWeights: model.trainableWeights.map((w) => w.originalName), specs };
+    const { data, specs } = await tf.io.encodeWeights(named.map((w, i) => ({ name: `${i}:${stableSlotName(named.length, i, w.name, model)}`, tensor: w.tensor })));
+    const bias = adamVariables(optimizer);
+    const file: OptimizerFile = {
+      trainableWeights: model.trainableWeights.map((w) => w.originalName),
+      specs,
+      ...(bias ? { adam: { accBeta1: (await bias.accBeta1.data())[0]!, accBeta2: (await bias.accBeta2.data())[0]! } } : {}),
+    };
     await fs.writeFile(path.join(temp, OPTIMIZER_JSON), JSON.stringify(file));
     await fs.writeFile(path.join(temp, OPTIMIZER_BIN), toBytes(data));
     // getWeights() makes a fresh scalar for the step count; the moments are the optimizer's own.
@@ -72,6 +99,21 @@ export async function saveModelFolder(tf: Tf, model: LayersModel, dir: string, o
   );
   await fs.rename(temp, dir);
   if (existed) await fs.rm(old, { recursive: true, force: true });
+}
+
+/**
+ * The name an optimizer slot is saved under. TF.js names Adam's moments after the variables'
+ * registered names, which carry a per-process counter (`dense_Dense3/kernel_2/m` when the layers were
+ * built a second time), so the same state would get other bytes in another process. Slots are restored
+ * by position; the name is for people: `iter`, then `<weight>/m` for each trainable weight, then `/v`.
+ */
+function stableSlotName(count: number, i: number, name: string, model: LayersModel): string {
+  if (i === 0 && name === 'iter') return 'iter';
+  const weights = model.trainableWeights.map((w) => w.originalName);
+  const moments = (count - 1) / 2;
+  if (!Number.isInteger(moments) || moments !== weights.length) return `slot${i}`;
+  const k = i - 1;
+  return `${weights[k % moments]}/${k < moments ? 'm' : 'v'}`;
 }
 
 interface ModelFiles {
@@ -139,5 +181,14 @@ export async function restoreOptimizer(tf: Tf, optimizer: Optimizer, model: Laye
   const named = file.specs.map((s) => ({ name: s.name.slice(s.name.indexOf(':') + 1), tensor: decoded[s.name]! }));
   await optimizer.setWeights(named);
   tf.dispose(Object.values(decoded));
+  // setWeights recomputed Adam's β products as pow(β, t + 1); put back the exact running ones.
+  const bias = adamVariables(optimizer);
+  if (bias && file.adam) {
+    const { accBeta1, accBeta2 } = file.adam;
+    tf.tidy(() => {
+      bias.accBeta1.assign(tf.scalar(accBeta1));
+      bias.accBeta2.assign(tf.scalar(accBeta2));
+    });
+  }
   return true;
 }

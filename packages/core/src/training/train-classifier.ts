@@ -103,6 +103,8 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
     checkpoint: options.checkpoint,
     checkpointDir: options.checkpointDir,
     resumeKey: options.resumeKey,
+    // Dropout masks from the training's own seed: reproducible, and the same after a resume.
+    dropoutSeed: options.rng.fork('dropout').seed,
     logger: options.logger,
     ...(options.progress ? { progress: options.progress } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

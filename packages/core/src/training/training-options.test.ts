@@ -37,7 +37,7 @@ describe('shared training options', () => {
       weightDecay: 0,
       augment: 'strong',
       views: 4,
-      checkpoint: { rule: 'prAucOrFBeta', keepFBeta: 0.9 },
+      checkpoint: { rule: 'nll' },
       threshold: 0.5,
       temperature: true,
       eceBins: 15,
@@ -66,6 +66,11 @@ describe('shared training options', () => {
       calibration: { threshold: { rule: 'fixed', value: 0.3 } },
     });
     expect(checkpointRuleOf({ rule: 'metric', metric: 'loss' })).toEqual({ rule: 'metric', metric: 'loss' });
+    // The default: a proper scoring rule, ties optionally broken by a ranking metric.
+    expect(resolveTrainingOptions(validate({}).value, { batchSize: 16 }).checkpoint).toEqual({ rule: 'nll', tieBreak: null, tolerance: 0 });
+    expect(validate({ checkpoint: { rule: 'brier', tieBreak: 'rocAuc', tolerance: 0.001 } }).issues).toEqual([]);
+    expect(checkpointRuleOf({ rule: 'brier', tieBreak: 'rocAuc', tolerance: 0.001 })).toEqual({ rule: 'brier', tieBreak: 'rocAuc', tolerance: 0.001 });
+    expect(validate({ checkpoint: { rule: 'nll', tieBreak: 'f1' } }).issues.map((i) => i.path)).toEqual(['checkpoint.tieBreak']);
   });
 
   it('the resolver reads the old spellings: decisionThreshold, checkpoint rule notebook', () => {

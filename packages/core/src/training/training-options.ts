@@ -10,13 +10,15 @@
 import type { AugmentLevel } from '../image/augment.js';
 import type { JsonSchema } from '../plugin/stage-plugin.js';
 import type { ThresholdRule } from './calibrate.js';
-import { CHECKPOINT_METRICS, DEFAULT_CHECKPOINT_RULE, type CheckpointMetric, type CheckpointRule } from './checkpoint-rule.js';
+import { CHECKPOINT_METRICS, type CheckpointMetric, type CheckpointRule } from './checkpoint-rule.js';
+import { PROPER_SCORES, TIE_BREAKERS, type ProperScore, type TieBreaker } from './selection.js';
 import type { TrainSettings } from './train-classifier.js';
 
 export type AugmentChoice = AugmentLevel | 'none';
 
-/** The checkpoint rule as the YAML writes it (`keepFBeta` defaults to 0.9). */
+/** The checkpoint rule as the YAML writes it (`keepFBeta` defaults to 0.9, `tieBreak` to none, `tolerance` to 0). */
 export type CheckpointConfig =
+  | { rule: ProperScore; tieBreak?: TieBreaker | 'none'; tolerance?: number }
   | { rule: 'prAucOrFBeta'; keepFBeta?: number }
   | { rule: 'metric'; metric: CheckpointMetric }
   /** Deprecated spelling of `prAucOrFBeta` (the reference notebook's rule). */
@@ -116,12 +118,23 @@ export function trainingOptionsSchema(options: TrainingOptionsSchemaOptions): Re
     },
     views: { type: 'integer', minimum: 1, maximum: 64, default: defaults.views, description: describe('views', 'Probe mode: weakly augmented views cached per training image.') },
     checkpoint: {
-      default: { ...DEFAULT_CHECKPOINT_RULE },
+      default: { rule: 'nll' },
       description: describe(
         'checkpoint',
-        'Which epoch is kept: `{rule: prAucOrFBeta, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best; formerly `rule: notebook`) or `{rule: metric, metric: prAuc}`.',
+        'Which epoch is kept: `{rule: nll}` (lowest validation log-loss, the default) or `{rule: brier}` — proper scoring rules, which keep ranking epochs when F-beta and AUC saturate on a small validation set; `tieBreak: rocAuc | prAuc` decides changes within `tolerance`. ' +
+          "Or the notebook's `{rule: prAucOrFBeta, keepFBeta: 0.9}` (PR-AUC or F-beta improves and F-beta ≥ 0.9 × best; formerly `rule: notebook`), or `{rule: metric, metric: prAuc}`.",
       ),
       oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['rule'],
+          properties: {
+            rule: { enum: [...PROPER_SCORES] },
+            tieBreak: { enum: [...TIE_BREAKERS, 'none'], default: 'none' },
+            tolerance: { type: 'number', minimum: 0, maximum: 1, default: 0 },
+          },
+        },
         {
           type: 'object',
           additionalProperties: false,
@@ -187,10 +200,12 @@ export function resolveTrainingOptions(config: TrainingOptions & DeprecatedTrain
   };
 }
 
-/** The checkpoint rule of a `checkpoint:` block: `keepFBeta` filled, the old `notebook` read as `prAucOrFBeta`. */
+/** The checkpoint rule of a `checkpoint:` block: defaults filled, the old `notebook` read as `prAucOrFBeta`. */
 export function checkpointRuleOf(checkpoint: CheckpointConfig): CheckpointRule {
   if (checkpoint.rule === 'metric') return { rule: 'metric', metric: checkpoint.metric };
-  return { rule: 'prAucOrFBeta', keepFBeta: checkpoint.keepFBeta ?? 0.9 };
+  if (checkpoint.rule === 'prAucOrFBeta' || checkpoint.rule === 'notebook') return { rule: 'prAucOrFBeta', keepFBeta: checkpoint.keepFBeta ?? 0.9 };
+  const tieBreak = checkpoint.tieBreak === undefined || checkpoint.tieBreak === 'none' ? null : checkpoint.tieBreak;
+  return { rule: checkpoint.rule, tieBreak, tolerance: checkpoint.tolerance ?? 0 };
 }
 
 /** `threshold:` → calibrate()'s rule. */

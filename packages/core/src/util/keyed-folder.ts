@@ -1,20 +1,12 @@
 // "Make this folder once per key, whichever process gets there first": used for generated reference
 // outputs (PyTorch, scikit-learn) shared by test files running in parallel. One process takes a lock
-// file, writes into a temp folder and renames it into place; the others wait for the result. A lock
-// whose owner has died (or that is older than staleLockMs) is taken over.
+// file (lock.ts), writes into a temp folder and renames it into place; the others wait for the result.
+// A lock whose owner has died (or that was not refreshed for staleLockMs) is taken over.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { tryLock, type HeldLock } from './lock.js';
 
 export interface KeyedFolderOptions<T> {
   /** Parent folder; each key gets `<root>/<key>`. */
@@ -41,10 +33,15 @@ export async function ensureKeyedFolder<T>(options: KeyedFolderOptions<T>): Prom
   await mkdir(options.root, { recursive: true });
   const lock = `${dir}.lock`;
   const deadline = Date.now() + options.timeoutMs;
+  let held: HeldLock;
   for (;;) {
     const done = await ready();
     if (done) return done;
-    if (await tryLock(lock, options.staleLockMs ?? 30 * 60_000)) break;
+    const attempt = await tryLock(lock, { staleMs: options.staleLockMs ?? 30 * 60_000 });
+    if (attempt.held) {
+      held = attempt.held;
+      break;
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -67,26 +64,6 @@ export async function ensureKeyedFolder<T>(options: KeyedFolderOptions<T>): Prom
     if (value === undefined) throw new Error(`${dir} is incomplete right after it was generated`);
     return { dir, value };
   } finally {
-    await rm(lock, { force: true });
+    await held.release();
   }
-}
-
-/** Creates the lock file; clears it first when its owner is gone or it is older than staleMs. */
-async function tryLock(lock: string, staleMs: number): Promise<boolean> {
-  try {
-    const fh = await open(lock, 'wx');
-    await fh.writeFile(JSON.stringify({ pid: process.pid, started: new Date().toISOString() }));
-    await fh.close();
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  }
-  try {
-    const [text, info] = await Promise.all([readFile(lock, 'utf8'), stat(lock)]);
-    const pid = Number((JSON.parse(text || '{}') as { pid?: unknown }).pid);
-    if (Date.now() - info.mtimeMs > staleMs || (Number.isInteger(pid) && pid > 0 && !isProcessAlive(pid))) await rm(lock, { force: true });
-  } catch {
-    // Half-written or just removed: look again on the next poll.
-  }
-  return false;
 }

@@ -75,7 +75,9 @@ export const experimentSchema: JsonSchema = {
             dir: {
               type: 'string',
               minLength: 1,
-              description: 'Folder of the unlabelled images (searched recursively), relative to `data.root`.',
+              description:
+                'Folder of the unlabelled images, relative to `data.root`; searched recursively (hidden folders, and `data.labelled.dir` when it lies inside, are skipped). ' +
+                'It may not be the labelled folder or one of its class folders.',
               default: 'sans_label',
             },
             labelsFile: {
@@ -90,12 +92,22 @@ export const experimentSchema: JsonSchema = {
         onBadFile: {
           type: 'string',
           enum: ['skip', 'fail'],
-          description: 'What to do with an unreadable or corrupt image: skip it with a warning, or stop the run.',
+          description: 'What to do with an unreadable, corrupt or too small image (see `data.minSize`): skip it with a warning, or stop the run.',
           default: 'skip',
+        },
+        minSize: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 4096,
+          description:
+            'Smallest width and height, in pixels, of an image worth reading: a smaller one (a 1×1 placeholder, a thumbnail strip) is a bad file (`too-small` in `data-report.json`), skipped or fatal as `data.onBadFile` says.',
+          default: 32,
         },
         duplicates: {
           type: 'object',
-          description: 'Near-duplicate detection by perceptual hash.',
+          description:
+            'Near-duplicate detection: a 64-bit DCT perceptual hash (pHash) of each decoded greyscale image, area-averaged to 32×32, so that re-encoded (JPEG ↔ PNG), resized and re-contrasted copies of a slice hash alike. ' +
+            'Groups are kept on one side of every split.',
           additionalProperties: false,
           default: {},
           properties: {
@@ -104,9 +116,17 @@ export const experimentSchema: JsonSchema = {
               minimum: 0,
               maximum: 64,
               description:
-                'Largest Hamming distance between 64-bit dHashes that counts as a near-duplicate (0 = identical hashes only). ' +
-                'Grouping is transitive and MRI slices look alike, so keep it small: on Br35H, 6 chains 475 images into one group.',
-              default: 3,
+                'Largest Hamming distance between 64-bit pHashes that counts as a near-duplicate (0 = identical hashes only); the two images\' dHashes must also be within twice as many bits. ' +
+                'Copies move 0–6 bits; on Br35H the closest Cancer/Normal pair is 12 bits apart, and grouping is transitive: 10 already joins 27 images into one group, 12 chains 751. ' +
+                '(It used to count bits of a dHash, default 3: a YAML tuned for that is stricter now, not looser.)',
+              default: 8,
+            },
+            crossClass: {
+              type: 'string',
+              enum: ['error', 'warn'],
+              description:
+                'A near-duplicate group holding labelled images of two classes (a slice labelled both ways, or a copy of a validation image training with the other label): `error` stops the scan and lists the files; `warn` logs them and goes on.',
+              default: 'error',
             },
           },
         },
@@ -171,6 +191,20 @@ export const experimentSchema: JsonSchema = {
           maximum: 64,
           description: 'Images decoded concurrently ahead of the consumer.',
           default: 4,
+        },
+        inference: {
+          type: 'string',
+          enum: ['auto', 'onnx', 'tfjs'],
+          description:
+            'Engine for every forward pass that trains nothing (extract, predict): `onnx` = ONNX Runtime (onnxruntime-node, 4–7× TF.js wasm here), `tfjs` = the TensorFlow.js backend; `auto` takes ONNX Runtime when it is installed and the model translates, and logs which one runs.',
+          default: 'auto',
+        },
+        threads: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 256,
+          description: 'Threads for ONNX Runtime inference; 0 = one per core.',
+          default: 0,
         },
         cacheDir: {
           type: 'string',

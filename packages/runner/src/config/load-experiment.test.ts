@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -46,13 +47,16 @@ describe('loadExperiment', () => {
         root: path.join(dir, 'images'),
         labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } },
         onBadFile: 'skip',
-        duplicates: { threshold: 3 },
+        minSize: 32,
+        duplicates: { threshold: 8, crossClass: 'error' },
         preprocess: { normalize: true, clahe: false, crop: 'brain', imageSize: 224 },
       },
       runtime: {
         backend: 'auto',
         batchSize: 32,
         concurrency: 4,
+        inference: 'auto',
+        threads: os.availableParallelism(), // 0 = one per core
         cacheDir: path.join(dir, '.neuro-ssl/cache'),
         runsDir: path.join(dir, 'runs'),
       },
@@ -92,15 +96,15 @@ describe('loadExperiment', () => {
     const text = yaml(['name: demo', 'data:', '  root: ./images', 'runtime:', '  bakend: wasm', 'stages:', '  - use: x']);
     const { issues, message } = await issuesOf(() => parseExperiment(text, '/exp/a.yaml'));
     expect(issues).toEqual([
-      { file: '/exp/a.yaml', line: 5, column: 3, path: 'runtime.bakend', message: 'unknown field "bakend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, cacheDir, runsDir' },
+      { file: '/exp/a.yaml', line: 5, column: 3, path: 'runtime.bakend', message: 'unknown field "bakend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, inference, threads, cacheDir, runsDir' },
     ]);
-    expect(message).toBe('/exp/a.yaml:5:3: runtime.bakend: unknown field "bakend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, cacheDir, runsDir');
+    expect(message).toBe('/exp/a.yaml:5:3: runtime.bakend: unknown field "bakend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, inference, threads, cacheDir, runsDir');
   });
 
   it('suggests for transposed letters too', async () => {
     const text = yaml(['name: demo', 'data: {root: x}', 'runtime: {bakcend: wasm}', 'stages: [{use: x}]']);
     const { issues } = await issuesOf(() => parseExperiment(text, '/exp/a.yaml'));
-    expect(issues[0]).toMatchObject({ line: 3, column: 11, message: 'unknown field "bakcend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, cacheDir, runsDir' });
+    expect(issues[0]).toMatchObject({ line: 3, column: 11, message: 'unknown field "bakcend"; did you mean "backend"? Allowed fields: backend, batchSize, concurrency, inference, threads, cacheDir, runsDir' });
   });
 
   it('lists enum values and suggests a near miss', async () => {
@@ -119,6 +123,17 @@ describe('loadExperiment', () => {
       { file: '/exp/a.yaml', line: 2, column: 7, path: 'seed', message: 'expected integer, got string "abc"' },
       { file: '/exp/a.yaml', line: 5, column: 27, path: 'data.preprocess.imageSize', message: 'must be >= 32, got number 16' },
     ]);
+  });
+
+  it('reads data.minSize and data.duplicates.crossClass, and checks them', async () => {
+    const text = yaml(['name: demo', 'data:', '  root: ./images', '  minSize: 64', '  duplicates: {threshold: 6, crossClass: warn}', 'stages:', '  - use: x']);
+    const { config } = parseExperiment(text, '/exp/a.yaml');
+    expect(config.data).toMatchObject({ minSize: 64, duplicates: { threshold: 6, crossClass: 'warn' } });
+    const bad = yaml(['name: demo', 'data:', '  root: ./images', '  minSize: 0', '  duplicates: {crossClass: warning}', 'stages:', '  - use: x']);
+    const { issues } = await issuesOf(() => parseExperiment(bad, '/exp/a.yaml'));
+    expect(issues.map((i) => i.path)).toEqual(['data.minSize', 'data.duplicates.crossClass']);
+    expect(issues[0]!.message).toBe('must be >= 1, got number 0');
+    expect(issues[1]!.message).toContain('must be one of: error, warn');
   });
 
   it('points a missing required field at the object that lacks it', async () => {

@@ -4,6 +4,7 @@
 // ["stages", i, "with"]).
 
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, formatConfigPath, validateWithSchema, type ConfigIssue } from '@neuro-ssl/core/config';
@@ -105,7 +106,7 @@ export function defaultStageId(use: string): string {
 interface SchemaShape {
   name: string;
   seed: number;
-  data: Omit<DataConfig, 'root'> & { root: string };
+  data: Omit<DataConfig, 'root' | 'minSize' | 'duplicates'> & { root: string; minSize: number; duplicates: Required<DataConfig['duplicates']> };
   runtime: RuntimeConfig;
   stages: { use: string; id?: string; with: Record<string, unknown>; inputs: Record<string, string> }[];
 }
@@ -177,7 +178,8 @@ function buildConfig(value: SchemaShape, ids: string[], baseDir: string): Experi
     labelled: { dir: d.labelled.dir, classes: { ...d.labelled.classes } },
     ...(d.unlabelled ? { unlabelled: { dir: d.unlabelled.dir, ...(d.unlabelled.labelsFile ? { labelsFile: resolve(d.unlabelled.labelsFile) } : {}) } } : {}),
     onBadFile: d.onBadFile,
-    duplicates: { threshold: d.duplicates.threshold },
+    minSize: d.minSize,
+    duplicates: { threshold: d.duplicates.threshold, crossClass: d.duplicates.crossClass },
     preprocess: {
       normalize: d.preprocess.normalize,
       clahe: d.preprocess.clahe,
@@ -190,6 +192,8 @@ function buildConfig(value: SchemaShape, ids: string[], baseDir: string): Experi
     backend: r.backend,
     batchSize: r.batchSize,
     concurrency: r.concurrency,
+    inference: r.inference,
+    threads: r.threads === 0 ? os.availableParallelism() : r.threads,
     cacheDir: resolve(r.cacheDir),
     runsDir: resolve(r.runsDir),
   };

@@ -26,7 +26,7 @@ import { EXPERIMENT_FILE, writeExperiment } from './write-experiment.js';
 export const DATASETS = ['br35h'] as const;
 
 /** data.duplicates.threshold's default: the split uses the grouping the runner's scan will check. */
-export const DUPLICATES_THRESHOLD = 3;
+export const DUPLICATES_THRESHOLD = 8;
 
 export interface DataFetchOptions {
   dataset: string;

@@ -1,11 +1,11 @@
-// Step 2: the 64-bit dHash of every collected image, with core's computeDhash, the hash the dataset scan
-// groups near-duplicates by, so the split made here is the one the runner will check. An image that
-// does not decode (sharp's failOn 'warning', as the scan) is left out: the scan would skip it anyway.
+// Step 2: the perceptual hashes of every collected image, with core's computeImageHashes — the
+// hashes the dataset scan groups near-duplicates by, so the split made here is the one the runner will
+// check. An image that does not decode is left out: the scan would skip it anyway.
 
-import { computeDhash } from '@neuro-ssl/core/data';
+import { computeImageHashes } from '@neuro-ssl/core/data';
 
 export interface HashOutcome<T> {
-  hashed: (T & { dhash: string })[];
+  hashed: (T & { phash: string; dhash: string })[];
   unreadable: { item: T; reason: string }[];
 }
 
@@ -18,7 +18,7 @@ export interface HashOptions {
 }
 
 export async function hashImages<T extends { file: string }>(items: readonly T[], options: HashOptions = {}): Promise<HashOutcome<T>> {
-  const results: (string | { reason: string })[] = new Array(items.length);
+  const results: ({ phash: string; dhash: string } | { reason: string })[] = new Array(items.length);
   let next = 0;
   let done = 0;
   const worker = async (): Promise<void> => {
@@ -26,7 +26,8 @@ export async function hashImages<T extends { file: string }>(items: readonly T[]
       options.signal?.throwIfAborted();
       const item = items[i] as T;
       try {
-        results[i] = await computeDhash(item.file);
+        const { phash, dhash } = await computeImageHashes(item.file);
+        results[i] = { phash, dhash };
       } catch (err) {
         results[i] = { reason: err instanceof Error ? err.message : String(err) };
       }
@@ -37,7 +38,7 @@ export async function hashImages<T extends { file: string }>(items: readonly T[]
   const outcome: HashOutcome<T> = { hashed: [], unreadable: [] };
   items.forEach((item, i) => {
     const r = results[i];
-    if (typeof r === 'string') outcome.hashed.push({ ...item, dhash: r });
+    if (r && 'phash' in r) outcome.hashed.push({ ...item, phash: r.phash, dhash: r.dhash });
     else outcome.unreadable.push({ item, reason: r?.reason ?? 'not hashed' });
   });
   return outcome;

@@ -10,13 +10,21 @@ const hash = (n: number): string => createHash('sha256').update(`item ${n}`).dig
 function items(): SplitItem[] {
   const list: SplitItem[] = [];
     let k = 0;
-  for (let i = 0; i < 12; i++) list.push({ name: `c${i}`, dhash: hash(k++), className: 'Cancer' });
-  for (let i = 0; i < 12; i++) list.push({ name: `n${i}`, dhash: hash(k++), className: 'Normal' });
-  for (let i = 0; i < 4; i++) list.push({ name: `u${i}`, dhash: hash(k++), className: null });
+  // The same hash as pHash and dHash: grouping needs both near (the scan's rule).
+  const add = (name: string, className: string | null): void => {
+    const h = hash(k++);
+    list.push({ name, phash: h, dhash: h, className });
+  };
+  for (let i = 0; i < 12; i++) add(`c${i}`, 'Cancer');
+  for (let i = 0; i < 12; i++) add(`n${i}`, 'Normal');
+  for (let i = 0; i < 4; i++) add(`u${i}`, null);
   const by = (name: string): SplitItem => list.find((x) => x.name === name)!;
-  by('c1').dhash = by('c0').dhash;
-  by('u0').dhash = by('c2').dhash;
-  by('n0').dhash = by('c3').dhash;
+  const copy = (to: string, from: string): void => {
+    Object.assign(by(to), { phash: by(from).phash, dhash: by(from).dhash });
+  };
+  copy('c1', 'c0');
+  copy('u0', 'c2');
+  copy('n0', 'c3');
   return list;
 }
 

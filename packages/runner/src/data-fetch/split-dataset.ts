@@ -1,5 +1,5 @@
 // Step 3: which images become labelled and which go to the unlabelled pool. Near-duplicates (core's
-// findNearDuplicateGroups on the dHashes, the grouping the dataset scan uses) move as one unit, so a
+// findNearDuplicateGroups on the pHashes, the grouping the dataset scan uses) move as one unit, so a
 // labelled slice's re-crop or re-save never sits in sans_label. A group can be labelled only when all
 // its members are known to be that class: a group touching pred/ or both classes stays in the pool.
 // Deterministic for a seed, whatever order the archive listed its files in.
@@ -11,6 +11,7 @@ import { DataFetchError } from './data-fetch-error.js';
 export interface SplitItem {
   /** Unique name (the label-free file name). */
   name: string;
+  phash: string;
   dhash: string;
   /** Known class, or null (no label, or contradictory copies). */
   className: string | null;
@@ -23,7 +24,7 @@ export interface SplitOptions {
   /** Size of the unlabelled pool; default: every image not labelled. */
   unlabelled?: number;
   seed: number;
-  /** Largest dHash Hamming distance that counts as a near-duplicate (data.duplicates.threshold). */
+  /** Largest pHash Hamming distance that counts as a near-duplicate (data.duplicates.threshold). */
   threshold: number;
 }
 
@@ -44,11 +45,11 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 export function splitDataset(items: readonly SplitItem[], options: SplitOptions): DatasetSplit {
   const sorted = [...items].sort((a, b) => byString(a.name, b.name));
-  const hashed = sorted.map((i) => ({ id: i.name, dhash: i.dhash, split: 'unlabelled' as const, className: i.className }));
+  const hashed = sorted.map((i) => ({ id: i.name, phash: i.phash, dhash: i.dhash, split: 'unlabelled' as const, className: i.className }));
   const classOf = new Map(sorted.map((i) => [i.name, i.className]));
 
   // Every image in exactly one unit: its near-duplicate group, or itself.
-  const grouped = findNearDuplicateGroups(hashed, options.threshold);
+  const grouped = findNearDuplicateGroups(hashed, options.threshold, 'phash');
   const inGroup = new Set(grouped.flatMap((g) => g.members));
   const units: string[][] = [...grouped.map((g) => [...g.members].sort(byString)), ...sorted.filter((i) => !inGroup.has(i.name)).map((i) => [i.name])];
   units.sort((a, b) => byString(a[0] ?? '', b[0] ?? ''));

@@ -59,10 +59,12 @@ function duplicates(r: JsonObject): string {
   const list = asArray(d.list).map((g) => asObject(g) ?? {});
   const groups = asNumber(d.groups);
   const threshold = asNumber(d.threshold);
+  // Reports before the pHash scan carry no `hash`: their groups were dHash groups.
+  const hashName = d.hash === 'phash' ? 'pHash' : 'dHash';
   const images = asNumber(d.images);
   const largest = asNumber(d.largestGroup);
   const summary =
-    `<p>Near-duplicate groups${threshold !== null ? ` (dHash distance ≤ ${esc(threshold)})` : ''}: <strong>${count(groups)}</strong>` +
+    `<p>Near-duplicate groups${threshold !== null ? ` (${hashName} distance ≤ ${esc(threshold)})` : ''}: <strong>${count(groups)}</strong>` +
     `${images !== null ? `, covering ${esc(plural(images, 'image'))}` : ''}${largest !== null && largest > 0 ? ` (largest ${esc(largest)})` : ''}.</p>`;
   const spanningSplits = list.filter((g) => asBoolean(g.spansSplits) === true);
   const spanningClasses = list.filter((g) => asBoolean(g.spansClasses) === true);

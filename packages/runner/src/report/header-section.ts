@@ -7,7 +7,7 @@ import { asBoolean, asNumber, asObject, asString, type JsonObject } from './json
 import type { RunFolderData } from './read-run-folder.js';
 import type { SummaryView } from './summary-view.js';
 
-const STATUS_CLASS: Record<string, string> = { ok: 'ok', failed: 'bad', 'invalid-data': 'bad', 'invalid-flags': 'bad', interrupted: 'warn' };
+const STATUS_CLASS: Record<string, string> = { ok: 'ok', failed: 'bad', 'invalid-data': 'bad', 'invalid-flags': 'bad', 'invalid-config': 'bad', 'environment-error': 'bad', interrupted: 'warn' };
 
 const orDash = (text: string | null | undefined): string => (text === null || text === undefined || text === '' ? DASH : esc(text));
 

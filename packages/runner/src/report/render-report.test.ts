@@ -76,7 +76,7 @@ describe('renderReport, new run folder format', () => {
     expect(row(dataset, 'readable images')).toEqual(['readable images', '', '1506']);
     expect(row(dataset, 'sans_label/empty.jpg')).toEqual(['sans_label/empty.jpg', 'unlabelled', 'empty', '0 bytes']);
     expect(dataset).toContain('Bad files: <strong>2</strong>');
-    expect(dataset).toContain('Near-duplicate groups (dHash distance ≤ 3): <strong>3</strong>, covering 7 images (largest 3)');
+    expect(dataset).toContain('Near-duplicate groups (pHash distance ≤ 8): <strong>3</strong>, covering 7 images (largest 3)');
     const splits = between(dataset, 'Groups spanning labelled and unlabelled images', '</details>');
     expect(splits).toContain('<strong>1</strong>');
     expect(splits).toContain('<code>sans_label/leak-copy.jpg</code>');

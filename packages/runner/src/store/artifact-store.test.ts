@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -148,5 +148,94 @@ describe('ArtifactStore', () => {
       { path: '/d/sans_label/u0.jpg', id: 'sans_label/u0.jpg', label: 1, probability: 0.93, round: 1 },
       { path: '/d/sans_label/u1.jpg', id: 'sans_label/u1.jpg', label: 0, probability: 0.04, round: 2 },
     ]);
+  });
+
+  it('open() re-hashes a hit: a flipped byte is found, named, and the entry quarantined (not deleted)', async () => {
+    const store = new ArtifactStore(dir);
+    const rec = await store.commit('k', meta, { metrics: { kind: 'Metrics', value: { values: { f2: 0.8 } } } });
+    const hit = await store.open('k');
+    expect(hit.state).toBe('hit');
+    if (hit.state === 'hit') expect(hit.verified.files).toBe(1);
+
+    const file = path.join(rec.outputs.metrics!.path, 'metrics.json');
+    const bytes = await fs.readFile(file);
+    bytes[5] = (bytes[5] as number) ^ 0x01;
+    await fs.writeFile(file, bytes);
+    const damaged = await store.open('k');
+    expect(damaged.state).toBe('damaged');
+    if (damaged.state !== 'damaged') return;
+    expect(damaged.problem).toMatch(/output "metrics" \(Metrics\) does not match .*metrics\.json has changed \(same size/);
+    expect(damaged.movedTo).toMatch(new RegExp(`quarantine[\\\\/]k-\\d{4}-`));
+    expect(existsSync(store.entryDir('k'))).toBe(false);
+    expect(await fs.readFile(path.join(damaged.movedTo!, 'metrics', 'metrics.json'))).toEqual(bytes);
+    expect(JSON.parse(await fs.readFile(path.join(damaged.movedTo!, 'quarantine.json'), 'utf8'))).toMatchObject({ key: 'k', problem: damaged.problem });
+    expect((await store.open('k')).state).toBe('miss');
+    expect(await store.quarantined()).toEqual([damaged.movedTo]);
+  });
+
+  it('a truncated file and an added file are named', async () => {
+    const store = new ArtifactStore(dir);
+    const modelDir = path.join(dir, 'm');
+    await fs.mkdir(modelDir);
+    await fs.writeFile(path.join(modelDir, 'model.json'), '{}');
+    await fs.writeFile(path.join(modelDir, 'weights.bin'), new Uint8Array(100));
+    const rec = await store.commit('m', meta, { model: { kind: 'Model', value: { dir: modelDir, meta: {} } } });
+    const weights = (await fs.readdir(rec.outputs.model!.path, { recursive: true })).find((f) => String(f).endsWith('weights.bin'))!;
+    await fs.truncate(path.join(rec.outputs.model!.path, String(weights)), 40);
+    await fs.writeFile(path.join(rec.outputs.model!.path, 'extra.txt'), 'x');
+    const found = await store.check('m');
+    expect(found.state).toBe('damaged');
+    if (found.state === 'damaged') expect(found.problem).toMatch(/weights\.bin has 40 bytes instead of 100, extra\.txt was added/);
+    // check() reports without moving anything
+    expect(existsSync(store.entryDir('m'))).toBe(true);
+  });
+
+  it('a damaged manifest: quarantined on open, and a commit over it replaces it instead of failing', async () => {
+    const store = new ArtifactStore(dir);
+    await store.commit('k', meta, { m: { kind: 'Metrics', value: { values: { x: 1 } } } });
+    await fs.writeFile(path.join(store.entryDir('k'), 'manifest.json'), '{"key": "k", "stageId": ');
+    expect(await store.lookup('k')).toBeNull();
+    // A run that re-computes the stage commits over the damaged entry (the rename used to fail for ever).
+    const again = await store.commit('k', meta, { m: { kind: 'Metrics', value: { values: { x: 2 } } } });
+    expect((await store.open('k')).state).toBe('hit');
+    expect(await store.load({ ...again.outputs.m!, kind: 'Metrics' })).toEqual({ values: { x: 2 } });
+    const [moved] = await store.quarantined();
+    expect(JSON.parse(await fs.readFile(path.join(moved!, 'quarantine.json'), 'utf8')).problem).toMatch(/manifest\.json is not valid JSON/);
+
+    // A folder with no manifest at all is damaged too (not a miss that blocks the key).
+    await fs.mkdir(path.join(store.stagesDir, 'bare'), { recursive: true });
+    const bare = await store.open('bare');
+    expect(bare.state === 'damaged' && bare.problem).toBe('manifest.json is missing');
+  });
+
+  it('cleanStale removes what dead processes left (temp folders, locks) and says whose', async () => {
+    const store = new ArtifactStore(dir);
+    await fs.mkdir(path.join(store.tmpDir, '4194305@00000000-work-x-abcd1234'), { recursive: true }); // another host: kept
+    await fs.mkdir(path.join(store.tmpDir, '4194305-work-train-abcd1234'), { recursive: true });
+    await fs.mkdir(store.locksDir, { recursive: true });
+    await fs.writeFile(path.join(store.locksDir, 'kk.lock'), JSON.stringify({ pid: 4194305, host: os.hostname(), stage: 'train', token: 't' }));
+    const held = await store.lock('live', { stage: 'extract' });
+    const left = await store.cleanStale();
+    expect([...left.temps.entries()]).toEqual([[4194305, ['work-train']]]);
+    expect(left.locks.map((l) => l.stage)).toEqual(['train']);
+    expect((await fs.readdir(store.locksDir)).sort()).toEqual(['live.lock']);
+    expect(await fs.readdir(store.tmpDir)).toEqual(['4194305@00000000-work-x-abcd1234']);
+    await held.release();
+  });
+
+  it('one writer per key: a second lock waits for the first, saying who holds it', async () => {
+    const store = new ArtifactStore(dir);
+    const first = await store.lock('k', { stage: 'train' });
+    const waited: unknown[] = [];
+    let got = false;
+    const second = store.lock('k', { stage: 'train' }, { pollMs: 20, onWait: (o) => waited.push(o?.stage) }).then((l) => {
+      got = true;
+      return l;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toBe(false);
+    expect(waited).toEqual(['train']);
+    await first.release();
+    await (await second).release();
   });
 });

@@ -40,11 +40,12 @@ export async function writeSupervisedModel(
     featureDim: 64,
     rng: createRng(options.seed + 1),
   });
+  const settings = { epochs: options.epochs, learningRate: 0.05, loss: { posWeight: 1 }, weightDecay: 0, augment: null, views: 2, batchSize: 8 };
   const validation = split.validation.map((id) => ({ id, path: records.get(id)!.path, label: records.get(id)!.label }));
   const trained = await trainClassifier(tf, {
     spec: SPEC,
     classifier,
-    settings: { mode: 'probe', epochs: options.epochs, learningRate: 0.05, loss: { posWeight: 1 }, weightDecay: 0, augment: null, views: 2, batchSize: 8 },
+    settings: { mode: 'probe', ...settings },
     preprocess,
     normalization: IMAGENET_NORMALIZATION,
     concurrency: 2,
@@ -84,6 +85,7 @@ export async function writeSupervisedModel(
     weights: null,
     backend: 'cpu',
     seed: options.seed,
+    training: { settings, checkpoint: DEFAULT_CHECKPOINT_RULE, calibration: { threshold: { rule: 'fixed', value: 0.5 }, temperature: true } },
   };
   return { dir: modelDir, meta: { ...meta } };
 }

@@ -66,7 +66,8 @@ const DATA_REPORT = {
     ],
   },
   duplicates: {
-    threshold: 3,
+    hash: 'phash',
+    threshold: 8,
     groups: 3,
     images: 7,
     spanningSplits: 1,

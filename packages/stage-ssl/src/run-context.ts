@@ -1,0 +1,73 @@
+// What both ways of running the self-training stage (holdout, cv) share: the stage's context and
+// config, the input model loaded, and the pieces built from them the same way for both.
+
+import { createHash } from 'node:crypto';
+import type { DatasetIndex, Figure, LayersModel, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
+import { ProbeFeatureCache, featureExtractor, type BatchPlan, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
+import { stableStringify } from '@neuro-ssl/core/util';
+import { sslBatchPlan } from './ssl-batches.js';
+import type { ScheduleConfig, SslConfig } from './ssl-config.js';
+import type { RoundRule } from './threshold-schedule.js';
+
+export interface SslRun {
+  ctx: StageContext;
+  config: SslConfig;
+  dataset: DatasetIndex;
+  poolLabels: PoolLabels;
+  tf: Tf;
+  backend: string;
+  /** The input model (the train stage's). */
+  classifier: LayersModel;
+  meta: ClassifierMeta;
+  /** [negative, positive] class names. */
+  names: [string, string];
+  mode: TrainMode;
+  training: ResolvedTrainingOptions;
+  batchSize: number;
+  schedule: ScheduleConfig;
+  rules: RoundRule[];
+}
+
+export interface SslOutputs {
+  model: ModelArtifact;
+  pseudoLabels: PseudoLabels;
+  metrics: Metrics;
+  figures: Figure;
+}
+
+/** Probe mode: the frozen backbone's features, computed once per image and view. */
+export function probeCache(run: SslRun, backboneOf: LayersModel): ProbeFeatureCache {
+  const { ctx, meta } = run;
+  // Shares the classifier's layers (do not dispose it): the backbone never trains in probe mode, so its features stay valid.
+  const extractor = featureExtractor(run.tf, backboneOf);
+  return new ProbeFeatureCache(run.tf, extractor, {
+    preprocess: meta.preprocess,
+    normalization: meta.normalization,
+    batchSize: run.batchSize,
+    concurrency: ctx.runtime.concurrency,
+    featureDim: extractor.outputs[0]!.shape[1] as number,
+    rng: ctx.rng.fork('views'),
+    progress: ctx.progress,
+    signal: ctx.signal,
+    logger: ctx.logger,
+  });
+}
+
+/** A round's trainer settings; the learning rate is the loop's, per round. */
+export function roundSettingsOf(run: SslRun): Omit<TrainSettings, 'mode' | 'learningRate'> {
+  const { learningRate: _perRound, ...settings } = run.training.settings;
+  return settings;
+}
+
+/** The batch plan of a round's training set (minLabelledPerBatch, mixup), if any. */
+export function planOf(run: SslRun): (items: readonly TrainItem[], labelled: number) => BatchPlan | undefined {
+  const { config, batchSize } = run;
+  return (items, n) => sslBatchPlan({ labelled: n, pseudo: items.length - n, batchSize, minLabelledPerBatch: config.minLabelledPerBatch, mixupAlpha: config.mixup?.alpha ?? null });
+}
+
+/** The identity of this run's work (a checkpoint left by another is not resumed). */
+export function resumeKeyOf(run: SslRun, plugin: { name: string; version: string }, extra: Record<string, unknown>): string {
+  return createHash('sha256')
+    .update(stableStringify({ plugin: plugin.name, version: plugin.version, config: run.config, mode: run.mode, meta: run.meta, seed: run.ctx.seed, ...extra }))
+    .digest('hex');
+}
