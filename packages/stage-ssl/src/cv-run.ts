@@ -150,7 +150,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
       ctx.logger.warn(`final model: the folds kept ${validated.rounds} round(s) on their inner validation, but the held-out folds found self-training worse: the final model is the supervised baseline, with no round`);
     }
     ctx.logger.info(
-      `final model: ${describeSettings(settings, arms.folds.length)} — the settings the folds validated; trained on all ${items.length} labelled images${settings.rounds > 0 ? ` + the pool (${pool.length})` : ''} with nothing held out, ` +
+      `final model: ${describeSettings(settings, arms.folds.length, judged.worse ? 'the held-out folds found self-training worse' : undefined)} — the settings the folds validated; trained on all ${items.length} labelled images${settings.rounds > 0 ? ` + the pool (${pool.length})` : ''} with nothing held out, ` +
         `so its expected performance is the verdict's ${arm} arm (cross-validated), not a number of its own`,
     );
     const finalClassifier = await classifier();

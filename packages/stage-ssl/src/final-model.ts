@@ -60,8 +60,9 @@ export function validatedSettings(folds: readonly FoldOutcome[], defaultEpochs: 
   };
 }
 
-export function describeSettings(s: ValidatedSettings, folds: number): string {
-  const rounds = s.rounds === 0 ? 'no self-training round (the median fold kept none)' : `${s.rounds} round(s) of ${s.roundEpochs.join(', ')} epochs`;
+/** `why`: why there is no round, when there is none (default: the median fold kept none). */
+export function describeSettings(s: ValidatedSettings, folds: number, why = 'the median fold kept none'): string {
+  const rounds = s.rounds === 0 ? `no self-training round (${why})` : `${s.rounds} round(s) of ${s.roundEpochs.join(', ')} epochs`;
   return `${s.baselineEpochs} baseline epochs, then ${rounds}; temperature ${s.temperature.toFixed(3)}, threshold ${s.threshold.toFixed(3)} (medians over ${folds} folds)`;
 }
 

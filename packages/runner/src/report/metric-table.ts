@@ -14,7 +14,7 @@ export interface MetricRow {
 }
 
 /** The binary-evaluation metrics (core's METRIC_NAMES) in the order the stages log them. */
-export const MAIN_METRICS = ['fBeta', 'precision', 'recall', 'accuracy', 'rocAuc', 'prAuc', 'ece', 'brier'] as const;
+export const MAIN_METRICS = ['fBeta', 'precision', 'recall', 'accuracy', 'rocAuc', 'prAuc', 'ece', 'brier', 'nll'] as const;
 
 const LABELS: Record<string, string> = {
   precision: 'precision',
@@ -24,6 +24,7 @@ const LABELS: Record<string, string> = {
   prAuc: 'PR-AUC',
   ece: 'ECE',
   brier: 'Brier',
+  nll: 'NLL (log-loss)',
   eceBeforeTemperature: 'ECE before temperature scaling',
   valLoss: 'validation loss',
 };

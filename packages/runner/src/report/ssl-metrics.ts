@@ -48,7 +48,9 @@ function deltasTable(verdict: JsonObject | null, beta: number | null): string {
     return [esc(metricLabel(key, beta)), esc(fixed3(asNumber(o.baseline))), esc(fixed3(asNumber(o.ssl))), esc(signed3(asNumber(o.delta))), low === null || high === null ? DASH : esc(`[${signed3(low)}, ${signed3(high)}]`)];
   });
   const images = asNumber(verdict?.validationImages);
-  const caption = `<h4>Against the baseline${images !== null ? ` (95% paired bootstrap over ${esc(images)} validation images)` : ''}</h4>`;
+  // evaluation: cv scores both arms on out-of-fold images; holdout on the validation split.
+  const which = verdict?.evaluation === 'cv' ? 'out-of-fold' : 'validation';
+  const caption = `<h4>Against the baseline${images !== null ? ` (95% paired bootstrap over ${esc(images)} ${which} images)` : ''}</h4>`;
   return caption + table(['Metric', { label: 'Baseline', numeric: true }, { label: round ? `Round ${round}` : 'SSL', numeric: true }, { label: 'Δ', numeric: true }, { label: '95% interval of Δ', numeric: true }], rows, 'metrics');
 }
 

@@ -20,10 +20,13 @@ export function isTrainMetrics(m: MetricsView, plugin: string): boolean {
 
 function cvCaption(cv: JsonObject | null): string {
   const folds = asArray(cv?.folds).map((f) => asObject(f) ?? {});
-  if (folds.length === 0) return 'Cross-validation: mean over folds, 95% bootstrap interval over folds';
+  // What the stage says it computed (nested selection: pooled out-of-fold predictions); older runs: fold means.
+  const estimate = typeof cv?.estimate === 'string' ? cv.estimate : 'mean over folds, 95% bootstrap interval over folds';
+  const method = typeof cv?.method === 'string' ? `, selection ${cv.method}` : '';
+  if (folds.length === 0) return `Cross-validation${method}: ${estimate}`;
   const repeats = Math.max(...folds.map((f) => (asNumber(f.repeat) ?? 0) + 1));
   const k = Math.max(...folds.map((f) => (asNumber(f.fold) ?? 0) + 1));
-  return `Cross-validation (${repeats}×${k} folds): mean over folds, 95% bootstrap interval over folds`;
+  return `Cross-validation (${repeats}×${k} folds${method}): ${estimate}`;
 }
 
 function foldsTable(cv: JsonObject | null, beta: number | null): string {
