@@ -12,6 +12,7 @@ import type { InferenceRequest } from '@neuro-ssl/core/models';
 import { BACKEND_CHOICES, type PredictCommand } from './predict-command.js';
 import type { WeightsCommand } from './weights-command.js';
 import type { CacheCommand } from './cache-command.js';
+import type { DataFetchOptions } from './data-fetch/data-fetch-command.js';
 
 export interface RunFlags {
   /** true = every stage; a set = those stage ids. */
@@ -23,15 +24,8 @@ export interface RunFlags {
   quiet: boolean;
 }
 
-export interface DataFetchArgs {
-  dataset: string;
-  out: string;
-  labelledPerClass: number;
-  unlabelled?: number;
-  seed: number;
-  url?: string;
-  archive?: string;
-}
+/** What the command line sets of `runner data fetch` (the rest of its options are for tests and embedding). */
+export type DataFetchArgs = Omit<DataFetchOptions, 'fetchImpl' | 'stream' | 'signal' | 'cwd'>;
 
 export type Command =
   | { command: 'run'; file: string; flags: RunFlags }
