@@ -20,7 +20,7 @@ import { TfLearner, type TfLearnerOptions } from './ssl-learner.js';
 import { prefixed } from './prefixed-logger.js';
 import { benchmarkFields, describeBenchmark, numeric, readTruth, roundMetric } from './ssl-report.js';
 import { describeRoundRule } from './threshold-schedule.js';
-import { VERDICT_METRICS } from './verdict.js';
+import { deltaFields, deltaValues, VERDICT_METRICS } from './verdict.js';
 
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -264,10 +264,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
           outOfFoldImages: verdict.validationImages,
           folds: arms.folds.length,
         };
-        for (const m of VERDICT_METRICS) {
-          const d = verdict.deltas[m];
-          for (const [k, v] of [[`baseline_${m}`, d.baseline], [`delta_${m}`, d.delta], [`delta_${m}_low`, d.low], [`delta_${m}_high`, d.high]] as const) if (v !== null) values[k] = v;
-        }
+        Object.assign(values, deltaValues(verdict.deltas));
         const figures = await renderCvFigures({ final, folds: arms.folds, verdict, classNames: names, prefix: ctx.stageId });
         return {
           model: { ...artifact, meta: { ...artifact.meta, ssl: sslMeta } },
@@ -320,12 +317,5 @@ function foldMetric(f: FoldOutcome): MetricRecord {
 }
 
 function verdictMetric(v: CvVerdict): MetricRecord {
-  const record: MetricRecord = { phase: 'verdict', evaluation: 'cv', beat: v.beat, worse: v.worse, decidedBy: v.decidedBy, round: v.round, images: v.validationImages, sentence: v.sentence };
-  for (const m of VERDICT_METRICS) {
-    const d = v.deltas[m];
-    record[`delta_${m}`] = d.delta;
-    record[`delta_${m}_low`] = d.low;
-    record[`delta_${m}_high`] = d.high;
-  }
-  return record;
+  return { phase: 'verdict', evaluation: 'cv', beat: v.beat, worse: v.worse, decidedBy: v.decidedBy, round: v.round, images: v.validationImages, sentence: v.sentence, ...deltaFields(v.deltas) };
 }

@@ -14,7 +14,7 @@ import { describeScore, runSslLoop, type LoopState } from './ssl-loop.js';
 import { describeBenchmark, numeric, readTruth, roundMetric, roundSummary, scoreSummary } from './ssl-report.js';
 import { sslSplit } from './ssl-split.js';
 import { describeRoundRule } from './threshold-schedule.js';
-import { sslVerdict, verdictCandidate, VERDICT_METRICS, type Verdict } from './verdict.js';
+import { deltaFields, deltaValues, sslVerdict, verdictCandidate, type Verdict } from './verdict.js';
 
 export async function runHoldout(run: SslRun, plugin: { name: string; version: string }): Promise<SslOutputs> {
   const { ctx, config, dataset, meta, names, mode, tf, classifier, schedule, rules, training } = run;
@@ -163,10 +163,7 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
       beat: verdict.beat ? 1 : 0,
       pseudoLabels: final.round === 0 ? 0 : state.rounds[final.round - 1]!.picks.length,
     };
-    for (const m of VERDICT_METRICS) {
-      const d = verdict.deltas[m];
-      for (const [k, v] of [[`baseline_${m}`, d.baseline], [`delta_${m}`, d.delta], [`delta_${m}_low`, d.low], [`delta_${m}_high`, d.high]] as const) if (v !== null) values[k] = v;
-    }
+    Object.assign(values, deltaValues(verdict.deltas));
     return {
       model: { ...artifact, meta: { ...artifact.meta, ssl: sslMeta } },
       pseudoLabels,
@@ -188,12 +185,5 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
 }
 
 function verdictMetric(v: Verdict, state: LoopState): MetricRecord {
-  const record: MetricRecord = { phase: 'verdict', beat: v.beat, round: v.round, kept: v.kept, stop: state.stop?.reason ?? null, sentence: v.sentence };
-  for (const m of VERDICT_METRICS) {
-    const d = v.deltas[m];
-    record[`delta_${m}`] = d.delta;
-    record[`delta_${m}_low`] = d.low;
-    record[`delta_${m}_high`] = d.high;
-  }
-  return record;
+  return { phase: 'verdict', beat: v.beat, round: v.round, kept: v.kept, stop: state.stop?.reason ?? null, sentence: v.sentence, ...deltaFields(v.deltas) };
 }

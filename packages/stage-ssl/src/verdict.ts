@@ -2,7 +2,7 @@
 // (each with its own temperature and threshold), and each difference gets a 95% paired bootstrap
 // interval: one resample of the images serves both models, so what they share cancels out.
 
-import type { Rng } from '@neuro-ssl/core';
+import type { MetricRecord, Rng } from '@neuro-ssl/core';
 import { evaluateBinary, metrics, type BinaryEvaluation } from '@neuro-ssl/core/learn';
 import type { LoopState, RoundRecord, Scored } from './ssl-loop.js';
 
@@ -117,4 +117,26 @@ export function verdictCandidate(state: Pick<LoopState, 'best' | 'rounds'>): Ver
     return fb > fa || (fb === fa && pb > pa) ? b : a;
   });
   return { round: best.round, kept: false, score: best.score };
+}
+
+/** A verdict's deltas as Metrics values: baseline_<m>, delta_<m>, delta_<m>_low, delta_<m>_high (unknowns left out). */
+export function deltaValues(deltas: Record<VerdictMetric, Delta>): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const m of VERDICT_METRICS) {
+    const d = deltas[m];
+    for (const [k, v] of [[`baseline_${m}`, d.baseline], [`delta_${m}`, d.delta], [`delta_${m}_low`, d.low], [`delta_${m}_high`, d.high]] as const) if (v !== null) values[k] = v;
+  }
+  return values;
+}
+
+/** The deltas for a metrics.jsonl line: every column present, unknowns as null. */
+export function deltaFields(deltas: Record<VerdictMetric, Delta>): MetricRecord {
+  const record: MetricRecord = {};
+  for (const m of VERDICT_METRICS) {
+    const d = deltas[m];
+    record[`delta_${m}`] = d.delta;
+    record[`delta_${m}_low`] = d.low;
+    record[`delta_${m}_high`] = d.high;
+  }
+  return record;
 }
