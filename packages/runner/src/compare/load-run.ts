@@ -4,7 +4,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { YamlSource } from '../config/yaml-source.js';
-import { readRunSummary, RunTargetError } from './run-index.js';
+import { readOptionalText, readRunSummary, RunTargetError } from './run-index.js';
 import { numberMap, type StoredRunSummary, type StoredStageSummary } from './run-summary.js';
 
 export interface LoadedRun {
@@ -45,13 +45,8 @@ async function fallbackMetrics(dir: string, stage: StoredStageSummary): Promise<
 
 async function readConfig(dir: string): Promise<unknown> {
   const file = path.join(dir, 'config.resolved.yaml');
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
-  }
+  const text = await readOptionalText(file);
+  if (text === null) return null;
   try {
     return YamlSource.parse(text, file).toJS();
   } catch (err) {

@@ -80,16 +80,21 @@ async function subfolders(dir: string): Promise<string[]> {
   }
 }
 
-/** summary.json of a run folder; null when the file is absent. Throws RunTargetError when it is not valid. */
-export async function readRunSummary(dir: string): Promise<StoredRunSummary | null> {
-  const file = path.join(dir, 'summary.json');
-  let text: string;
+/** A run folder's file as text; null when it does not exist (other read errors are thrown). */
+export async function readOptionalText(file: string): Promise<string | null> {
   try {
-    text = await fs.readFile(file, 'utf8');
+    return await fs.readFile(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+/** summary.json of a run folder; null when the file is absent. Throws RunTargetError when it is not valid. */
+export async function readRunSummary(dir: string): Promise<StoredRunSummary | null> {
+  const file = path.join(dir, 'summary.json');
+  const text = await readOptionalText(file);
+  if (text === null) return null;
   let json: unknown;
   try {
     json = JSON.parse(text);
