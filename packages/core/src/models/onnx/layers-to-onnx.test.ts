@@ -2,7 +2,7 @@
 // outputs within 1e-4 relative (to the output scale), for each backbone and a classifier, with weights
 // far from the identity (BatchNorm randomised, then folded, as every inference path runs them).
 import { existsSync } from 'node:fs';
-import type { LayersModel, Tensor } from '@tensorflow/tfjs';
+import type { LayersModel, SymbolicTensor, Tensor } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MOBILENET_V2_WEIGHTS_DIR } from '../../__fixtures__/shared-paths.js';
 import { silentLogger } from '../../progress/logger.js';
@@ -121,6 +121,32 @@ describe('TF.js layers model → ONNX, run on ONNX Runtime', () => {
     expect(engine.name).toBe('tfjs');
     expect(lines[0]).toMatch(/inference: layer up \(Conv2DTranspose\) has no ONNX translation.*running on TF\.js instead/);
     await expect(createInferenceEngine(tf, model, { request: 'onnx', threads: 1, logger })).rejects.toThrow(OnnxExportError);
+    model.dispose();
+  });
+
+  it('auto asks for CUDA where its provider library is installed, and falls back to the cpu provider with one warning when CUDA cannot start', async () => {
+    if (ortMissing) return void console.warn(`skipped: ${ortMissing}`);
+    const lines: [string, string][] = [];
+    const logger = { ...silentLogger, info: (m: string) => void lines.push(['info', m]), warn: (m: string) => void lines.push(['warn', m]) };
+    const installed = { cuda: () => true };
+    expect(await chooseProviders(logger, {}, installed)).toEqual(['cuda', 'cpu']);
+    expect(await chooseProviders(logger, { NEURO_SSL_ORT_PROVIDERS: 'cpu' }, installed)).toEqual(['cpu']);
+    const x = tf.input({ shape: [8, 8, 3] });
+    const y = tf.layers.globalAveragePooling2d({}).apply(tf.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same' }).apply(x)) as SymbolicTensor;
+    const model = tf.model({ inputs: x, outputs: y });
+    seededInit(tf, model, createRng(3).fork('init'));
+    // This machine has no CUDA provider library: the session on cuda fails, the engine runs on cpu.
+    const engine = await createInferenceEngine(tf, model, { request: 'onnx', threads: 1, logger, probes: installed });
+    expect(engine.name).toBe('onnx');
+    expect(engine.description).toMatch(/\(cpu, 1 thread\)/);
+    expect(lines.filter(([level]) => level === 'warn').map(([, l]) => l)).toEqual([expect.stringMatching(/^inference: ONNX Runtime's cuda provider could not start \(.+\); running on its cpu provider$/)]);
+    const input = Float32Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.cos(i));
+    const expected = (await (model.predict(tf.tensor4d(input, [2, 8, 8, 3])) as Tensor).data()) as Float32Array;
+    const actual = await engine.forward(input, [2, 8, 8, 3]);
+    for (let i = 0; i < expected.length; i++) expect(actual[i]).toBeCloseTo(expected[i]!, 5);
+    await engine.dispose();
+    // Named providers are the caller's choice: no silent fallback.
+    await expect(createInferenceEngine(tf, model, { request: 'onnx', threads: 1, logger, providers: ['cuda', 'cpu'] })).rejects.toThrow(/cuda|Cuda|CUDA/);
     model.dispose();
   });
 

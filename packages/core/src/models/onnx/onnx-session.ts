@@ -2,6 +2,9 @@
 // binaries ship in the npm package). Loaded on first use; where it is absent the caller falls back to
 // TF.js, so nothing here is required for the project to work.
 
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { ONNX_INPUT } from './layers-to-onnx.js';
 
 type Ort = typeof import('onnxruntime-node');
@@ -42,6 +45,21 @@ export interface OnnxSessionOptions {
 export function defaultProviders(env: NodeJS.ProcessEnv = process.env): string[] {
   const list = (env.NEURO_SSL_ORT_PROVIDERS ?? 'cpu').split(',').map((p) => p.trim()).filter(Boolean);
   return list.length ? list : ['cpu'];
+}
+
+/**
+ * Whether onnxruntime-node's CUDA provider library was installed beside its CPU binaries (an install
+ * with `--onnxruntime-node-install=cuda12` on a machine that reached its host puts
+ * libonnxruntime_providers_cuda.so there); the npm package alone never has it.
+ */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(path.join(path.dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch, lib));
+  } catch {
+    return false;
+  }
 }
 
 /** One forward pass over a float32 NHWC batch; returns the output's data. */
