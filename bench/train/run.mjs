@@ -3,8 +3,10 @@
 // batch 16, BCE-with-logits (pos_weight 3) + Adam lr 1e-4, driven by core's own `fit` (a BatchSource of
 // synthetic random batches, a trivial validate), for the three modes — finetune (all layers), partial
 // (last stage + head, setTrainable), probe (the one-off feature cache of (views 8 + 1) × 80 images, then
-// the head alone on cached 512-d features) — on every TF.js backend present, against PyTorch CPU
-// (Debian's torch, bench/train/torch_train_bench.py) with 2 and 1 threads, in one run on one machine.
+// the head alone on cached 512-d features) — on every TF.js backend present (webgpu included: Dawn on the
+// machine's Vulkan adapter; a software one such as lavapipe only when named with --backends, as auto
+// never takes it: its numbers check correctness, not speed, and the JSON says so), against PyTorch CPU (Debian's torch, bench/train/torch_train_bench.py) with
+// 2 and 1 threads, in one run on one machine.
 // An epoch is the notebook's: 80 training images = 5 steps of 16. Writes bench/results/train.json and
 // prints a Markdown table.
 //
@@ -17,7 +19,7 @@
 // optimizer; it does not grow with batch or pixels, ~7–10 s for 8.4M parameters on cpu) is scaled
 // linearly in batch × pixels (conv cost is linear in both), then the Adam update is added back.
 //
-//   npx tsc -b packages/core && node bench/train/run.mjs [--backends wasm,cpu] [--modes finetune,partial,probe]
+//   npx tsc -b packages/core && node bench/train/run.mjs [--backends webgpu,wasm,cpu] [--modes finetune,partial,probe]
 //     [--steps 2] [--partial-steps 3] [--warmup 1] [--cache-images 80] [--probe-epochs 20]
 //     [--cpu-size 64] [--cpu-partial-size 224] [--cpu-batch 1] [--cpu-steps 1] [--cpu-warmup 0] [--cpu-cache-images 1]
 //     [--torch-threads 2,1] [--torch-steps 3] [--no-torch] [--size 224] [--batch 16]
@@ -33,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { createRng, silentLogger } from '@neuro-ssl/core';
 import { attachHead, buildBackbone, buildHead, DEFAULT_CHECKPOINT_RULE, featureBatchSource, featureExtractor, fit, initHead, setTrainable } from '@neuro-ssl/core/learn';
 import { seededInit } from '@neuro-ssl/core/models';
-import { loadTensorflow, missingKernels } from '@neuro-ssl/core/tf';
+import { createTensorflowLoader, describeAdapter, isSoftwareAdapter, missingKernels } from '@neuro-ssl/core/tf';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -48,6 +50,17 @@ const HEAD = { type: 'linear', hidden: 0, dropout: 0 };
 const FEATURE_DIM = 512;
 const POS_WEIGHT = 3;
 const LEARNING_RATE = 1e-4;
+
+// Literal specifiers, as bench/webgpu/run.mjs: a bundler follows them, so bench/webgpu/pack.sh can carry
+// this bench to a GPU machine without npm. The webgpu backend's module is imported only after Dawn's
+// navigator.gpu is installed (loadTensorflow does it in that order); `webgpu` (native) stays external.
+const MODULES = {
+  '@tensorflow/tfjs': () => import('@tensorflow/tfjs'),
+  '@tensorflow/tfjs-backend-wasm': () => import('@tensorflow/tfjs-backend-wasm'),
+  '@tensorflow/tfjs-backend-webgpu': () => import('@tensorflow/tfjs-backend-webgpu'),
+  webgpu: () => import('webgpu'),
+};
+const loadTensorflow = createTensorflowLoader((specifier) => (MODULES[specifier] ? MODULES[specifier]() : import(specifier)));
 
 const emit = (event) => process.stdout.write(`${JSON.stringify(event)}\n`);
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -217,8 +230,8 @@ async function probeWorker(tf, job, deadline) {
 }
 
 async function worker(job) {
-  const { tf, description } = await loadTensorflow({ backend: job.backend });
-  emit({ type: 'backend', description, missingTrainingKernels: missingKernels({ tf, backend: job.backend, description }) });
+  const { tf, description, adapter } = await loadTensorflow({ backend: job.backend });
+  emit({ type: 'backend', description, ...(adapter ? { adapter } : {}), missingTrainingKernels: missingKernels({ tf, backend: job.backend, description }) });
   const deadline = job.deadline;
   if (job.mode === 'probe') await probeWorker(tf, job, deadline);
   else await stepWorker(tf, job, deadline);
@@ -244,22 +257,27 @@ const maxJobSeconds = num('max-job-seconds', 420);
 const killGraceSeconds = 30;
 const torchThreads = argv.includes('--no-torch') ? [] : arg('torch-threads', '2,1').split(',').filter(Boolean).map(Number);
 const started = Date.now();
+const loadAtStart = os.loadavg();
 const globalDeadline = started + maxSeconds * 1000;
 for (const m of modes) if (!['finetune', 'partial', 'probe'].includes(m)) throw new Error(`unknown mode ${m} (finetune, partial, probe)`);
 
 // Which backends are here; the absent ones with the reason core gives.
-const ALL = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+const ALL = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'];
 const present = [];
 const absent = {};
+let webgpuAdapter;
 for (const b of ALL) {
   try {
-    await loadTensorflow({ backend: b });
+    const handle = await loadTensorflow({ backend: b });
+    if (handle.adapter) webgpuAdapter = handle.adapter;
     present.push(b);
   } catch (err) {
     absent[b] = err.reason ?? err.message.split('\n')[0];
   }
 }
-const backends = arg('backends') ? arg('backends').split(',') : present;
+const softwareWebgpu = webgpuAdapter !== undefined && isSoftwareAdapter(webgpuAdapter);
+// By default a software webgpu adapter (lavapipe) is left out, as auto leaves it: name it to time it.
+const backends = arg('backends') ? arg('backends').split(',') : present.filter((b) => b !== 'webgpu' || !softwareWebgpu);
 for (const b of backends) if (!present.includes(b)) throw new Error(`backend ${b} is not available: ${absent[b]}`);
 log(`backends present: ${present.join(', ')}; absent: ${Object.entries(absent).map(([b, r]) => `${b} (${r})`).join('; ') || 'none'}`);
 
@@ -454,17 +472,18 @@ const T = (mode, threads) => torch.find((r) => r.mode === mode && r.threads === 
 const R = (backend, mode) => tfjs.find((r) => r.backend === backend && r.mode === mode);
 const metrics = [
   { mode: 'finetune', what: 's/step', ours: (r) => r?.stepS, ref: (t) => t?.median_step_s, scaled: (r) => Boolean(r?.scaled) },
-  { mode: 'finetune', what: 's/epoch (5 steps)', ours: (r) => r?.epochS, ref: (t) => t?.epoch_s, scaled: (r) => Boolean(r?.scaled) },
+  { mode: 'finetune', what: `s/epoch (${stepsPerEpoch} steps)`, ours: (r) => r?.epochS, ref: (t) => t?.epoch_s, scaled: (r) => Boolean(r?.scaled) },
   { mode: 'partial', what: 's/step', ours: (r) => r?.stepS, ref: (t) => t?.median_step_s, scaled: (r) => Boolean(r?.scaled) },
-  { mode: 'partial', what: 's/epoch (5 steps)', ours: (r) => r?.epochS, ref: (t) => t?.epoch_s, scaled: (r) => Boolean(r?.scaled) },
+  { mode: 'partial', what: `s/epoch (${stepsPerEpoch} steps)`, ours: (r) => r?.epochS, ref: (t) => t?.epoch_s, scaled: (r) => Boolean(r?.scaled) },
   { mode: 'probe', what: `feature cache, one-off (${cacheTotal} fwd) s`, ours: (r) => r?.cache?.cacheS, ref: (t) => t?.cache?.cache_s, scaled: (r) => Boolean(r?.cache?.scaled) },
-  { mode: 'probe', what: 'head s/epoch (5 steps)', ours: (r) => r?.head?.medianTrainS, ref: (t) => t?.head?.median_epoch_s, scaled: () => false },
+  { mode: 'probe', what: `head s/epoch (${stepsPerEpoch} steps)`, ours: (r) => r?.head?.medianTrainS, ref: (t) => t?.head?.median_epoch_s, scaled: () => false },
   { mode: 'probe', what: "head s/epoch, fit's whole epoch incl. checkpoint saves", ours: (r) => r?.head?.medianEpochWithCheckpointsS, ref: () => undefined, scaled: () => false },
 ].filter((m) => modes.includes(m.mode));
 const fmt = (x) => (x === undefined || x === null ? '—' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toPrecision(3) : x.toPrecision(2));
 const threadsShown = torch.length ? [...new Set(torch.map((t) => t.threads))] : [];
 const summary = [];
-const header = ['mode', 'measure', ...backends.map((b) => `TF.js ${b}`), ...threadsShown.map((n) => `PyTorch ${n} thr`), ...backends.flatMap((b) => threadsShown.map((n) => `${b} / PT ${n} thr`))];
+const backendLabel = (b) => (b === 'webgpu' && softwareWebgpu ? 'TF.js webgpu (software adapter)' : `TF.js ${b}`);
+const header = ['mode', 'measure', ...backends.map(backendLabel), ...threadsShown.map((n) => `PyTorch ${n} thr`), ...backends.flatMap((b) => threadsShown.map((n) => `${b} / PT ${n} thr`))];
 const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
 for (const m of metrics) {
   const row = { mode: m.mode, measure: m.what };
@@ -513,6 +532,17 @@ if (backends.includes('wasm') && backends.includes('cpu')) {
   };
 }
 
+// Every backend trains on the same seeded batches from the same seeded weights: the losses it reports
+// should agree (the correctness check of a new backend such as webgpu). Only among runs of the same size.
+const lossOf = (r) => r?.fitEpoch?.trainLoss ?? r?.head?.trainLoss?.at(-1);
+const lossAgreement = order.map((mode) => {
+  const same = backends.filter((b) => lossOf(R(b, mode)) !== undefined && !R(b, mode).scaled);
+  const losses = Object.fromEntries(same.map((b) => [b, lossOf(R(b, mode))]));
+  const values = Object.values(losses);
+  const spread = values.length > 1 ? round((Math.max(...values) - Math.min(...values)) / Math.abs(values[0]), 8) : undefined;
+  return { mode, losses, ...(spread !== undefined ? { relativeSpread: spread } : {}) };
+}).filter((a) => Object.keys(a.losses).length > 1);
+
 const tfjsVersion = (() => {
   try {
     return JSON.parse(execFileSync(process.execPath, ['-p', "JSON.stringify(require('@tensorflow/tfjs/package.json').version)"], { encoding: 'utf8', cwd: path.join(root, 'packages/core') }));
@@ -535,15 +565,27 @@ const result = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model,
     totalMemGiB: round(os.totalmem() / 2 ** 30, 1),
+    loadavgAtStart: loadAtStart.map((x) => round(x, 2)),
     loadavgAtEnd: os.loadavg().map((x) => round(x, 2)),
   },
   node: process.version,
   tfjs: tfjsVersion,
   torch: torch[0] ? { version: torch[0].torch_version, torchvision: torch[0].torchvision_version, python: torch[0].python } : { error: torchError ?? 'not run' },
   backends: { present, absent, benchmarked: backends },
+  webgpu: webgpuAdapter
+    ? {
+        adapter: webgpuAdapter,
+        kind: describeAdapter(webgpuAdapter),
+        software: softwareWebgpu,
+        note: softwareWebgpu
+          ? 'a software (CPU) Vulkan adapter: its webgpu numbers show that training runs on webgpu, not how fast a GPU is (README "GPU through WebGPU")'
+          : 'a hardware adapter',
+      }
+    : { absent: absent.webgpu ?? 'not tried' },
   wasmConv2DBackpropInput: process.env.NEURO_SSL_WASM_NATIVE_BACKPROP_INPUT === '1' ? "TF.js's own (NEURO_SSL_WASM_NATIVE_BACKPROP_INPUT=1)" : 'ours (XNNPACK conv, wasm-training-kernels.ts)',
   limits: { maxSeconds, maxJobSeconds, killGraceSeconds },
   summary,
+  lossAgreement,
   autoTraining,
   tfjsResults: tfjs,
   torchResults: torch,
@@ -555,7 +597,11 @@ if (!argv.includes('--no-write')) {
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
 }
 console.log(lines.join('\n'));
-console.log(`\n* estimate: the pure-JS cpu backend ran reduced (finetune ${R('cpu', 'finetune')?.measured ? `batch ${R('cpu', 'finetune').measured.batch} at ${R('cpu', 'finetune').measured.size}px` : '—'}, partial ${R('cpu', 'partial')?.measured ? `batch ${R('cpu', 'partial').measured.batch} at ${R('cpu', 'partial').measured.size}px` : '—'}, cache ${R('cpu', 'probe')?.cache?.imagesTimed ?? '—'} image(s)), scaled to batch ${batch} at ${size}px (linearly in batch × pixels, the Adam update unscaled).`);
+if (backends.includes('cpu')) console.log(`\n* estimate: the pure-JS cpu backend ran reduced (finetune ${R('cpu', 'finetune')?.measured ? `batch ${R('cpu', 'finetune').measured.batch} at ${R('cpu', 'finetune').measured.size}px` : '—'}, partial ${R('cpu', 'partial')?.measured ? `batch ${R('cpu', 'partial').measured.batch} at ${R('cpu', 'partial').measured.size}px` : '—'}, cache ${R('cpu', 'probe')?.cache?.imagesTimed ?? '—'} image(s)), scaled to batch ${batch} at ${size}px (linearly in batch × pixels, the Adam update unscaled).`);
+if (webgpuAdapter) console.log(`webgpu adapter: ${describeAdapter(webgpuAdapter)}${softwareWebgpu ? ' — software: for correctness only, not a GPU speed' : ''}`);
+const cacheScaled = backends.filter((b) => b !== 'cpu' && R(b, 'probe')?.cache?.scaled);
+if (cacheScaled.length) console.log(`* estimate (${cacheScaled.join(', ')}): the feature cache timed on ${R(cacheScaled[0], 'probe').cache.imagesTimed} of ${cacheTotal} forward passes, scaled linearly.`);
+if (lossAgreement.length) console.log(`training losses (same seeded batches): ${lossAgreement.map((a) => `${a.mode} ${Object.entries(a.losses).map(([b, l]) => `${b} ${l}`).join(' / ')}`).join('; ')}`);
 console.log(`absent backends: ${Object.entries(absent).map(([b, r]) => `${b}: ${r}`).join('; ') || 'none'}`);
 if (autoTraining) console.log(`auto for training: ${autoTraining.conclusion}`);
 console.log(`total ${result.totalWallS} s${argv.includes('--no-write') ? '' : `; written to ${path.relative(process.cwd(), out)}`}`);

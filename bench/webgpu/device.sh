@@ -2,7 +2,8 @@
 # On a GPU machine without npm (maybe without Node or a Vulkan loader), from the folder bench/webgpu/pack.sh
 # made: bash .gpu-bench/device.sh
 # Unpacks Node and dawn.node into /tmp, brings the Vulkan loader when ldconfig has none, points the loader
-# at NVIDIA's ICD, lists Dawn's adapters, then runs the bundled bench/webgpu/run.mjs. Results in $OUT.
+# at NVIDIA's ICD, lists Dawn's adapters, then runs the bundled bench/webgpu/run.mjs and bench/train/run.mjs
+# (the training bench's webgpu column; TRAIN_ARGS overrides its arguments, TRAIN_TIMEOUT=0 skips it). Results in $OUT.
 set -u
 B=$(cd "$(dirname "$0")" && pwd)
 O=${OUT:-/tmp/gpu-bench-out}; mkdir -p "$O"
@@ -32,5 +33,11 @@ if [ $rc -ne 0 ] && ! grep -q '"backend": "wasm"' $O/webgpu-h200.json 2>/dev/nul
   say "rerun without webgpu for the CPU reference"
   timeout 100 $W/node $W/bench/run.mjs --backends wasm,cpu --batches 16,64 --iters 3 --train-backends wasm --train-steps 1 --max-seconds 80 \
     --gpu-name "$GPU" --out $O/webgpu-h200-cpu-only.json 2>&1 | tee $O/bench-cpu-only.log
+fi
+if [ "${TRAIN_TIMEOUT:-200}" != 0 ]; then
+  say "training bench (webgpu, wasm): ResNet18 224 px batch 16, every mode"
+  TARGS=${TRAIN_ARGS:---backends webgpu,wasm --no-torch --steps 2 --partial-steps 2 --warmup 1 --cache-images 32 --probe-epochs 5 --max-seconds 170 --max-job-seconds 60}
+  timeout ${TRAIN_TIMEOUT:-200} $W/node $W/bench/train.mjs $TARGS --out $O/train-webgpu-h200.json 2>&1 | tee $O/train-bench.log
+  say "training bench exit ${PIPESTATUS[0]}"
 fi
 say done

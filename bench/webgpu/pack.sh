@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Packs bench/webgpu/run.mjs into .gpu-bench/ (git-ignored through .git/info/exclude) for a GPU machine
+# Packs bench/webgpu/run.mjs and bench/train/run.mjs into .gpu-bench/ (git-ignored through .git/info/exclude) for a GPU machine
 # with no npm and no network: Node (xz), the bench bundled with TF.js and core (rolldown, which Vite
 # ships), Dawn's dawn.node for linux-x64 (xz), tfjs-backend-wasm's .wasm binaries, the Vulkan loader
 # debs (libvulkan1 and libglvnd's, amd64), device.sh and probe-adapters.mjs. About 36 MB.

@@ -1,4 +1,5 @@
-// Bundles bench/webgpu/run.mjs for a machine without npm (bench/webgpu/pack.sh): TF.js and core
+// Bundles bench/webgpu/run.mjs (→ run.mjs) and bench/train/run.mjs (→ train.mjs, the training bench's
+// webgpu column) for a machine without npm (bench/webgpu/pack.sh): TF.js and core
 // inlined (the packages' node "main" entries, as Node resolves them), Dawn's native `webgpu` left
 // external (pack.sh carries it beside the bundle in node_modules/). core's modules have no side
 // effects, so the parts of its index the bench does not use (sharp, vega…) drop out.
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export default {
-  input: path.join(root, 'bench/webgpu/run.mjs'),
+  input: { run: path.join(root, 'bench/webgpu/run.mjs'), train: path.join(root, 'bench/train/run.mjs') },
   platform: 'node',
   external: ['webgpu'],
   resolve: { mainFields: ['main'] },
@@ -20,7 +21,7 @@ export default {
       'const __filename = __bundleFileURLToPath(import.meta.url); const __dirname = __bundleDirname(__filename);',
     dir: path.join(root, '.gpu-bench/bench'),
     format: 'esm',
-    entryFileNames: 'run.mjs',
+    entryFileNames: '[name].mjs',
     chunkFileNames: '[name]-[hash].mjs',
   },
 };

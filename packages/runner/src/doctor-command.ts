@@ -1,17 +1,42 @@
 // `runner doctor`: which TensorFlow.js backends this install can use, which one `auto` takes, and the
 // WebGPU adapter and Vulkan driver a GPU needs — without running anything.
 
-import { defaultProviders, loadOnnxRuntime } from '@neuro-ssl/core/models';
-import { describeBackends, type BackendsReport } from '@neuro-ssl/core/tf';
+import { silentLogger } from '@neuro-ssl/core';
+import { chooseProviders, loadOnnxRuntime } from '@neuro-ssl/core/models';
+import { describeAdapter, describeBackends, type BackendsReport } from '@neuro-ssl/core/tf';
 
-/** One line on the inference engine that `runtime.inference: auto` takes. */
-export async function describeInference(): Promise<string> {
+/** The inference engines (a forward pass that trains nothing) and what `runtime.inference: auto` takes. */
+export interface InferenceReport {
+  onnx: { available: true; version: string } | { available: false; reason: string };
+  auto: 'onnx' | 'tfjs';
+  /** ONNX Runtime's execution providers auto asks for, in order (null without ONNX Runtime). */
+  providers: string[] | null;
+  /** Whether NEURO_SSL_ORT_PROVIDERS chose them. */
+  providersNamed: boolean;
+}
+
+/**
+ * ONNX Runtime when it loads, with the providers chooseProviders would ask for (NEURO_SSL_ORT_PROVIDERS,
+ * else CUDA where installed, WebGPU on a hardware adapter, cpu); else TF.js on the backend above.
+ */
+export async function describeInference(env: NodeJS.ProcessEnv = process.env): Promise<InferenceReport> {
+  const providersNamed = Boolean(env.NEURO_SSL_ORT_PROVIDERS);
   try {
     const ort = await loadOnnxRuntime();
-    return `Inference (runtime.inference: auto): ONNX Runtime ${ort.env.versions.node ?? ''} with providers ${defaultProviders().join(', ')}`;
+    const providers = await chooseProviders(silentLogger, env);
+    return { onnx: { available: true, version: ort.env.versions.node ?? '' }, auto: 'onnx', providers, providersNamed };
   } catch (err) {
-    return `Inference (runtime.inference: auto): TF.js — ${(err as Error).message}`;
+    return { onnx: { available: false, reason: (err as Error).message.split('\n')[0] ?? '' }, auto: 'tfjs', providers: null, providersNamed };
   }
+}
+
+export function formatInferenceReport(report: InferenceReport): string {
+  const onnx = report.onnx.available ? `onnx available (ONNX Runtime ${report.onnx.version})` : `onnx not available (${report.onnx.reason})`;
+  const auto =
+    report.auto === 'onnx'
+      ? `onnx with execution providers ${(report.providers ?? []).join(', ')} (${report.providersNamed ? 'as NEURO_SSL_ORT_PROVIDERS names them' : 'NEURO_SSL_ORT_PROVIDERS=webgpu,cpu or cuda,cpu names others'})`
+      : 'tfjs (on the TensorFlow.js backend above)';
+  return `Inference engines: ${onnx}; tfjs available\nruntime.inference: auto → ${auto}\n`;
 }
 
 export function formatBackendsReport(report: BackendsReport): string {
@@ -23,6 +48,7 @@ export function formatBackendsReport(report: BackendsReport): string {
   }
   lines.push(`runtime.backend: auto → ${report.auto ?? 'none (install @tensorflow/tfjs)'}`);
   lines.push(`Vulkan loader: ${report.vulkan.loader ?? 'not found'}; drivers: ${report.vulkan.drivers.length ? report.vulkan.drivers.join(', ') : 'none'}`);
+  if (report.webgpuAdapter) lines.push(`WebGPU adapter: ${describeAdapter(report.webgpuAdapter)}`);
   if (report.webgpuProblem) lines.push(`WebGPU: ${report.webgpuProblem}`);
   return `${lines.join('\n')}\n`;
 }
@@ -31,6 +57,6 @@ export async function doctorCommand(options: { json: boolean; stream?: NodeJS.Wr
   const out = options.stream ?? process.stdout;
   const report = await describeBackends();
   const inference = await describeInference();
-  out.write(options.json ? `${JSON.stringify({ ...report, inference }, null, 2)}\n` : `${formatBackendsReport(report)}${inference}\n`);
+  out.write(options.json ? `${JSON.stringify({ ...report, inference }, null, 2)}\n` : `${formatBackendsReport(report)}${formatInferenceReport(inference)}`);
   return 0;
 }

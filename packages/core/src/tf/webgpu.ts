@@ -14,6 +14,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Tf } from './types.js';
+import { registerWebgpuAddN } from './webgpu-addn.js';
 
 /** Versions the project pins (packages/core/package.json, optionalDependencies). */
 export const WEBGPU_PACKAGE_VERSION = '0.6.2';
@@ -270,6 +271,8 @@ export async function loadWebgpu(importer: Importer): Promise<{ tf: Tf; descript
   }
   if (!(await tf.setBackend('webgpu'))) throw new WebGpuUnavailableError(`the webgpu backend did not initialise on ${describeAdapter(probe.adapter)}`);
   await tf.ready();
+  // AddN of more tensors than the device binds at once fails silently (zeros): webgpu-addn.ts.
+  registerWebgpuAddN(tf);
   const tfjs = (tf.version as Record<string, string> | undefined)?.tfjs ?? '?';
   const description = `webgpu (${describeAdapter(probe.adapter)}; Dawn webgpu ${WEBGPU_PACKAGE_VERSION}, tfjs ${tfjs})`;
   const warning = isSoftwareAdapter(probe.adapter) ? softwareAdapterWarning(probe.adapter) : undefined;
