@@ -453,7 +453,6 @@ const cpuFlags = (() => {
   }
 })();
 const loadEnd = load();
-const wasmProfile = (name) => profiles.find((p) => p.backend === 'wasm' && p.model === name);
 const estimate = profiles
   .filter((p) => p.backend === 'wasm')
   .map((p) => {
