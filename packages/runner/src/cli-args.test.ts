@@ -23,6 +23,18 @@ describe('parseArgs', () => {
       perClass: 3,
       verbose: false,
     });
+    expect(parseArgs(['inspect-data', 'e.yaml', '--augment', 'strong', '--views=6'])).toEqual({
+      command: 'inspect-data',
+      file: 'e.yaml',
+      perClass: 4,
+      augment: 'strong',
+      views: 6,
+      verbose: false,
+    });
+    expect(parseArgs(['inspect-data', 'e.yaml', '--augment=weak'])).toMatchObject({ augment: 'weak' });
+    const inspectHelp = parseArgs(['help', 'inspect-data']);
+    expect(inspectHelp.command === 'print' && inspectHelp.text).toMatch(/--augment <level>[\s\S]*choices:\s+"strong", "weak"/);
+    expect(inspectHelp.command === 'print' && inspectHelp.text).toContain('npx runner inspect-data experiments/exp02-mobilenet.yaml --augment strong --views 6');
     for (const argv of [[], ['--help'], ['help']]) {
       const help = parseArgs(argv);
       expect(help.command).toBe('print');
@@ -48,6 +60,9 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['compare', 'a'])).not.toThrow();
     expect(() => parseArgs(['cache', 'prune'])).toThrow(/needs --older-than/);
     expect(() => parseArgs(['inspect-data', 'e.yaml', '--per-class', '0'])).toThrow(/expected a positive integer, got "0"/);
+    expect(() => parseArgs(['inspect-data', 'e.yaml', '--augment', 'strog'])).toThrow(/argument 'strog' is invalid. Allowed choices are strong, weak/);
+    expect(() => parseArgs(['inspect-data', 'e.yaml', '--views', '3'])).toThrow('--views needs --augment strong or --augment weak');
+    expect(() => parseArgs(['inspect-data', 'e.yaml', '--augment', 'strong', '--views', '0'])).toThrow(/expected a positive integer, got "0"/);
   });
 
   it('parses the run-folder, cache and data commands', () => {

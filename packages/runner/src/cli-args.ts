@@ -29,7 +29,7 @@ export type DataFetchArgs = Omit<DataFetchOptions, 'fetchImpl' | 'stream' | 'sig
 
 export type Command =
   | { command: 'run'; file: string; flags: RunFlags }
-  | { command: 'inspect-data'; file: string; out?: string; perClass: number; verbose: boolean }
+  | { command: 'inspect-data'; file: string; out?: string; perClass: number; augment?: 'weak' | 'strong'; views?: number; verbose: boolean }
   | { command: 'weights'; weights: WeightsCommand }
   | { command: 'predict'; predict: PredictCommand }
   | { command: 'report'; runDir: string }
@@ -119,14 +119,30 @@ function buildProgram(found: (c: Command) => void, out: string[], err: string[])
 
   program
     .command('inspect-data')
-    .description('the dataset summary and a sample grid before/after preprocessing, without running any stage')
+    .description('the dataset summary and a sample grid before/after preprocessing, without running any stage; with --augment, what training feeds the network')
     .argument('<experiment>', 'the experiment YAML file')
     .option('--out <dir>', 'output folder (default runs/<name>/inspect-<timestamp>/)')
     .option('--per-class <n>', 'sample images per class in the grid', positiveInt('a positive integer'), 4)
+    .addOption(
+      new Option('--augment <level>', "also write augment-<level>.png (each sample preprocessed, then augmented views; strong: the experiment's strongAugment) and its .json").choices([
+        'strong',
+        'weak',
+      ]),
+    )
+    .option('--views <k>', 'augmented views per sample with --augment (default 4)', positiveInt('a positive integer'))
     .option('-v, --verbose', 'debug lines on the console')
-    .addHelpText('after', '\nExample:\n  npx runner inspect-data experiments/exp02-mobilenet.yaml --per-class 6')
-    .action((file: string, o: { out?: string; perClass: number; verbose?: boolean }) => {
-      found({ command: 'inspect-data', file, ...(o.out !== undefined ? { out: o.out } : {}), perClass: o.perClass, verbose: Boolean(o.verbose) });
+    .addHelpText('after', '\nExamples:\n  npx runner inspect-data experiments/exp02-mobilenet.yaml --per-class 6\n  npx runner inspect-data experiments/exp02-mobilenet.yaml --augment strong --views 6')
+    .action((file: string, o: { out?: string; perClass: number; augment?: 'weak' | 'strong'; views?: number; verbose?: boolean }) => {
+      if (o.views !== undefined && o.augment === undefined) throw new UsageError('--views needs --augment strong or --augment weak');
+      found({
+        command: 'inspect-data',
+        file,
+        ...(o.out !== undefined ? { out: o.out } : {}),
+        perClass: o.perClass,
+        ...(o.augment !== undefined ? { augment: o.augment } : {}),
+        ...(o.views !== undefined ? { views: o.views } : {}),
+        verbose: Boolean(o.verbose),
+      });
     });
 
   const weights = program

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../util/rng.js';
 import { noiseImage } from './__fixtures__/synthetic.js';
@@ -64,7 +65,15 @@ describe('augment', () => {
     expect(flips).toBeLessThan(32);
   });
 
-  it('draws parameters within the documented ranges', () => {
+  it('weak: the same bytes as before the strong policy became RandAugment (digest of 20 views)', () => {
+    // Computed from the code before rand-augment.ts existed; a change here changes every weak view of
+    // every cached probe feature and finetune run.
+    const digest = createHash('sha256');
+    for (let seed = 0; seed < 20; seed++) digest.update(augment(img, 'weak', createRng(seed)).data);
+    expect(digest.digest('hex')).toBe('305758862d15eccffe02e743dbbbaffc1bb30fe15d84df08b2944655404cdee6');
+  });
+
+  it('draws weak parameters within the documented ranges', () => {
     for (let seed = 0; seed < 50; seed++) {
       const w = drawAugmentParams('weak', createRng(seed));
       expect(Math.abs(w.rotation)).toBeLessThanOrEqual(10);
@@ -72,20 +81,11 @@ describe('augment', () => {
       expect(w.brightness).toBeGreaterThanOrEqual(0.9);
       expect(w.brightness).toBeLessThanOrEqual(1.1);
       expect(w.cutout).toBeNull();
-      const s = drawAugmentParams('strong', createRng(seed));
-      expect(Math.abs(s.rotation)).toBeLessThanOrEqual(25);
-      expect(s.scale).toBeGreaterThanOrEqual(0.85);
-      expect(s.scale).toBeLessThanOrEqual(1.15);
-      expect(Math.abs(s.shiftY)).toBeLessThanOrEqual(0.1);
-      expect(s.contrast).toBeGreaterThanOrEqual(0.7);
-      expect(s.contrast).toBeLessThanOrEqual(1.3);
-      expect((s.blurSigma > 0) !== (s.noiseSigma > 0)).toBe(true);
-      expect(s.cutout!.size).toBeGreaterThanOrEqual(0.1);
-      expect(s.cutout!.size).toBeLessThanOrEqual(0.25);
+      expect([w.shearX, w.shearY, w.gamma, w.sharpness, w.scale, w.contrast]).toEqual([0, 0, 1, 1, 1, 1]);
     }
   });
 
-  it('strong: cutout blacks out a square of the requested size', () => {
+  it('cutout blacks out a square of the requested size', () => {
     const bright = createGreyImage(100, 100, 180);
     const out = applyAugment(bright, { ...IDENTITY_AUGMENT, cutout: { x: 0.5, y: 0.2, size: 0.2 } });
     let zeros = 0;

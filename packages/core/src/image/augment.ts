@@ -1,4 +1,6 @@
-// Training-time augmentation for semi-supervised learning (FixMatch-style weak / strong views).
+// Training-time augmentation for semi-supervised learning (FixMatch-style weak / strong views): weak
+// is a flip, a small rotation and shift and a brightness change; strong is a RandAugment policy for
+// greyscale slices (rand-augment.ts) whose size the YAML's `strongAugment` sets.
 // Everything is plain TypeScript arithmetic with inverse-mapped bilinear sampling: no native library
 // and no thread timing is involved, so the same image and the same Rng give identical bytes.
 //
@@ -8,6 +10,7 @@
 
 import { createRng, type Rng } from '../util/rng.js';
 import { assertGreyImage, createGreyImage, type GreyImage } from './grey-image.js';
+import { DEFAULT_STRONG_AUGMENT, drawRandAugment, type StrongAugmentPolicy } from './rand-augment.js';
 
 export type AugmentLevel = 'weak' | 'strong';
 
@@ -21,10 +24,23 @@ export interface AugmentParams {
   /** Translation as a fraction of width / height. */
   shiftX: number;
   shiftY: number;
+  /**
+   * Shear about the image centre, PIL's convention: output pixel (x, y) reads the source at
+   * x + shearX * y (and y + shearY * x), offsets from the centre, after undoing rotation and scale.
+   */
+  shearX: number;
+  shearY: number;
   /** Multiplies every value. */
   brightness: number;
   /** Stretches values around the image mean (1 = unchanged). */
   contrast: number;
+  /** v -> 255 (v / 255)^gamma on values clamped to [0, 255]; 1 = unchanged, < 1 brightens the darks. */
+  gamma: number;
+  /**
+   * PIL's ImageEnhance.Sharpness: blend of the 3x3-smoothed image (0) and the image (1); > 1 sharpens.
+   * Border pixels are kept, as PIL does.
+   */
+  sharpness: number;
   /** Gaussian blur sigma in pixels; 0 = none. */
   blurSigma: number;
   /** Gaussian noise sigma in grey levels; 0 = none. */
@@ -41,56 +57,38 @@ export const IDENTITY_AUGMENT: Readonly<AugmentParams> = Object.freeze({
   scale: 1,
   shiftX: 0,
   shiftY: 0,
+  shearX: 0,
+  shearY: 0,
   brightness: 1,
   contrast: 1,
+  gamma: 1,
+  sharpness: 1,
   blurSigma: 0,
   noiseSigma: 0,
   noiseSeed: 0,
   cutout: null,
 });
 
-/** Draw one view's parameters. The number and order of draws is fixed per level. */
-export function drawAugmentParams(level: AugmentLevel, rng: Rng): AugmentParams {
-  const flip = rng.next() < 0.5;
-  if (level === 'weak') {
-    return {
-      ...IDENTITY_AUGMENT,
-      flip,
-      rotation: rng.uniform(-10, 10),
-      shiftX: rng.uniform(-0.05, 0.05),
-      shiftY: rng.uniform(-0.05, 0.05),
-      brightness: rng.uniform(0.9, 1.1),
-    };
-  }
-  const rotation = rng.uniform(-25, 25);
-  const scale = rng.uniform(0.85, 1.15);
-  const shiftX = rng.uniform(-0.1, 0.1);
-  const shiftY = rng.uniform(-0.1, 0.1);
-  const brightness = rng.uniform(0.9, 1.1);
-  const contrast = rng.uniform(0.7, 1.3);
-  // Either blur or noise, never both: each degrades the image enough on its own.
-  const blurInstead = rng.next() < 0.5;
-  const sigma = rng.next();
-  const noiseSeed = rng.int(0x100000000);
-  const size = rng.uniform(0.1, 0.25);
-  const cx = rng.next();
-  const cy = rng.next();
+/**
+ * Draw one view's parameters. The number and order of draws is fixed per level (and, for strong, per
+ * policy: see drawRandAugment).
+ */
+export function drawAugmentParams(level: AugmentLevel, rng: Rng, policy: StrongAugmentPolicy = DEFAULT_STRONG_AUGMENT): AugmentParams {
+  if (level === 'strong') return drawRandAugment(rng, policy).params;
   return {
-    flip,
-    rotation,
-    scale,
-    shiftX,
-    shiftY,
-    brightness,
-    contrast,
-    blurSigma: blurInstead ? 0.5 + sigma : 0,
-    noiseSigma: blurInstead ? 0 : 3 + 9 * sigma,
-    noiseSeed,
-    cutout: { x: cx * (1 - size), y: cy * (1 - size), size },
+    ...IDENTITY_AUGMENT,
+    flip: rng.next() < 0.5,
+    rotation: rng.uniform(-10, 10),
+    shiftX: rng.uniform(-0.05, 0.05),
+    shiftY: rng.uniform(-0.05, 0.05),
+    brightness: rng.uniform(0.9, 1.1),
   };
 }
 
-/** Apply one view. Output has the input's size. */
+/**
+ * Apply one view. Output has the input's size. Order: the warp (flip, then shear, rotation, scale and
+ * shift as one resampling), brightness and contrast, gamma, sharpness, blur, noise, rounding, cutout.
+ */
 export function applyAugment(img: GreyImage, p: AugmentParams): GreyImage {
   assertGreyImage(img);
   const { width: w, height: h } = img;
@@ -103,6 +101,10 @@ export function applyAugment(img: GreyImage, p: AugmentParams): GreyImage {
     mean = (mean / n) * p.brightness;
     for (let i = 0; i < n; i++) values[i] = (values[i]! * p.brightness - mean) * p.contrast + mean;
   }
+  if (p.gamma !== 1) {
+    for (let i = 0; i < n; i++) values[i] = 255 * (Math.min(255, Math.max(0, values[i]!)) / 255) ** p.gamma;
+  }
+  if (p.sharpness !== 1) sharpen(values, w, h, p.sharpness);
   if (p.blurSigma > 0) gaussianBlur(values, w, h, p.blurSigma);
   if (p.noiseSigma > 0) {
     const noise = createRng(p.noiseSeed);
@@ -120,13 +122,13 @@ export function applyAugment(img: GreyImage, p: AugmentParams): GreyImage {
   return out;
 }
 
-/** Random weak or strong view of an image. */
-export function augment(img: GreyImage, level: AugmentLevel, rng: Rng): GreyImage {
-  return applyAugment(img, drawAugmentParams(level, rng));
+/** Random weak or strong view of an image; `policy` sizes the strong one (default DEFAULT_STRONG_AUGMENT). */
+export function augment(img: GreyImage, level: AugmentLevel, rng: Rng, policy?: StrongAugmentPolicy): GreyImage {
+  return applyAugment(img, drawAugmentParams(level, rng, policy));
 }
 
 /**
- * Flip, rotate, scale and shift about the image centre, by inverse mapping: each output pixel looks
+ * Flip, shear, rotate, scale and shift about the image centre, by inverse mapping: each output pixel looks
  * up where it came from and samples bilinearly; outside the source reads as 0 (black background).
  */
 function warp(img: GreyImage, p: AugmentParams): Float32Array {
@@ -135,9 +137,9 @@ function warp(img: GreyImage, p: AugmentParams): Float32Array {
   const cx = (w - 1) / 2;
   const cy = (h - 1) / 2;
   const theta = (p.rotation * Math.PI) / 180;
-  // Inverse: p = R(theta) * (q - c - t) / s + c, R the usual [[cos, -sin], [sin, cos]]. Forward that
-  // is q = s * R(-theta) * (p - c) + c + t; with y pointing down, positive theta turns the picture
-  // counter-clockwise on screen.
+  // Inverse: p = H * R(theta) * (q - c - t) / s + c, R the usual [[cos, -sin], [sin, cos]] and H the
+  // shear [[1, shearX], [shearY, 1]]. Forward that is q = s * R(-theta) * H^-1 * (p - c) + c + t; with
+  // y pointing down, positive theta turns the picture counter-clockwise on screen.
   const cos = Math.cos(theta) / p.scale;
   const sin = Math.sin(theta) / p.scale;
   const tx = p.shiftX * w;
@@ -147,8 +149,11 @@ function warp(img: GreyImage, p: AugmentParams): Float32Array {
     const dy = qy - cy - ty;
     for (let qx = 0; qx < w; qx++) {
       const dx = qx - cx - tx;
-      let sx = cos * dx - sin * dy + cx;
-      const sy = sin * dx + cos * dy + cy;
+      // Adding a zero shear term leaves the sum's bits unchanged: views without shear are as before.
+      const ux = cos * dx - sin * dy;
+      const uy = sin * dx + cos * dy;
+      let sx = ux + p.shearX * uy + cx;
+      const sy = uy + p.shearY * ux + cy;
       if (p.flip) sx = w - 1 - sx;
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
@@ -186,6 +191,24 @@ function gaussianBlur(values: Float32Array, w: number, h: number, sigma: number)
       let acc = 0;
       for (let k = -radius; k <= radius; k++) acc += kernel[k + radius]! * tmp[Math.min(h - 1, Math.max(0, y + k)) * w + x]!;
       values[y * w + x] = acc;
+    }
+  }
+}
+
+/**
+ * In-place PIL ImageEnhance.Sharpness: v -> s + factor * (v - s), s the 3x3 smooth [[1,1,1],[1,5,1],[1,1,1]] / 13;
+ * the one-pixel border is left as it is (PIL does the same).
+ */
+function sharpen(values: Float32Array, w: number, h: number, factor: number): void {
+  if (w < 3 || h < 3) return;
+  const src = values.slice();
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      let sum = 4 * src[i]!;
+      for (let dy = -w; dy <= w; dy += w) for (let dx = -1; dx <= 1; dx++) sum += src[i + dy + dx]!;
+      const smooth = sum / 13;
+      values[i] = smooth + factor * (src[i]! - smooth);
     }
   }
 }

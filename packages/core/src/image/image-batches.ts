@@ -11,6 +11,7 @@ import { augment as augmentImage, type AugmentLevel } from './augment.js';
 import type { GreyImage } from './grey-image.js';
 import { toFloatRGB, type Normalization } from './normalization.js';
 import { loadPreprocessed } from './preprocess.js';
+import { checkStrongAugmentPolicy, type StrongAugmentPolicy } from './rand-augment.js';
 
 export interface ImageBatchItem {
   id: string;
@@ -33,6 +34,8 @@ export interface ImageBatchOptions {
   concurrency: number;
   /** Random weak or strong view of every image; needs `rng`. */
   augment?: AugmentLevel;
+  /** How strong a strong view is (default DEFAULT_STRONG_AUGMENT); unused by weak. */
+  strongAugment?: StrongAugmentPolicy;
   /**
    * Augmentation randomness. One number is drawn from it when imageBatches is called, so two calls
    * with the same Rng (e.g. two epochs) give different views, and a re-run with the same seed gives
@@ -54,6 +57,7 @@ export function imageBatches(items: ImageBatchItem[], options: ImageBatchOptions
   const prefetch = options.prefetchBatches ?? 2;
   if (!Number.isInteger(prefetch) || prefetch < 0) throw new RangeError(`prefetchBatches must be a non-negative integer, got ${prefetch}`);
   if (options.augment && !options.rng) throw new Error('imageBatches: augment needs an rng');
+  if (options.strongAugment) checkStrongAugmentPolicy(options.strongAugment);
   // Drawn now, not when iteration starts, so the result does not depend on when the caller first awaits.
   const callKey = options.augment && options.rng ? options.rng.int(0x100000000) : 0;
   return generate(items.slice(), options, callKey, prefetch);
@@ -79,7 +83,7 @@ async function* generate(items: ImageBatchItem[], options: ImageBatchOptions, ca
       if (img.width !== size || img.height !== size) {
         throw new Error(`loaded ${img.width}x${img.height}, expected ${size}x${size}`);
       }
-      if (options.augment && options.rng) img = augmentImage(img, options.augment, options.rng.fork(`${callKey}:${index}`));
+      if (options.augment && options.rng) img = augmentImage(img, options.augment, options.rng.fork(`${callKey}:${index}`), options.strongAugment);
       return img;
     } catch (err) {
       if (signal?.aborted) throw signal.reason;

@@ -28,6 +28,7 @@ export {
   type ResolvedBackboneConfig,
 } from './backbone-config.js';
 export { runOnImages, type RunOnImagesOptions } from './run-on-images.js';
+export { PartialSplitError, isPartialTrainable, partialSplit, partialTrunk, type PartialSplit, type PartialTrunk } from './partial-split.js';
 export { layersModelToOnnx, OnnxExportError, ONNX_INPUT, ONNX_OPSET, type OnnxExportOptions } from './onnx/layers-to-onnx.js';
 export { createOnnxSession, defaultProviders, loadOnnxRuntime, OnnxRuntimeUnavailableError, type OnnxForward, type OnnxSessionOptions } from './onnx/onnx-session.js';
 export { chooseProviders, createInferenceEngine, type InferenceEngine, type InferenceEngineOptions, type InferenceRequest } from './onnx/inference-engine.js';
