@@ -166,6 +166,23 @@ describe('train stage', () => {
     expect(out.metrics.values.fBeta).toBeCloseTo(best.fBeta, 5);
   });
 
+  it('partial on a cached frozen trunk: every fold trains its top on one cache, the saved model reproduces the validation ROC-AUC', async () => {
+    const { tf } = await createTestContext().tf();
+    const tensorsBefore = tf.memory().numTensors;
+    const out = await run({ mode: 'partial', epochs: 3, learningRate: 0.01, batchSize: 8, cv: { folds: 2, repeats: 1 } });
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    const log = out.lines.join('\n');
+    expect(log).toMatch(/partial mode: the frozen trunk \(up to layer4_0_conv1_pad\) runs once per image and view, its output cached \(20 images × \(2 views \+ clean\) × \[2×2×32\] floats = 30\.0 KiB\)/);
+    expect(out.metrics.extra!.trunkCache).toBe('views');
+    expect((out.metrics.extra!.cv as { folds: unknown[] }).folds).toHaveLength(2);
+    const { model, meta } = await loadClassifier(tf, out.model);
+    const records = meta.split.validation.map((id) => dataset.images.find((r) => r.id === id)!);
+    const logits = await runOnImages(tf, model, records, { preprocess: meta.preprocess, normalization: meta.normalization, batchSize: 4, concurrency: 2, outputDim: 1 });
+    model.dispose();
+    expect(metrics.rocAuc(records.map((r) => r.label), logits)).toBeCloseTo(out.metrics.values.rocAuc as number, 6);
+
+  }, 120_000);
+
   it('cross-validation: a mean and a bootstrap interval over folds for every metric', async () => {
     const out = await run({ mode: 'probe', epochs: 5, learningRate: 0.05, batchSize: 8, cv: { folds: 2, repeats: 2 } });
     const cv = out.metrics.extra!.cv as { folds: unknown[]; intervals: Record<string, { value: number; low: number; high: number }> };

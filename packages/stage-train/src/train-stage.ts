@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { defineStage, type DatasetIndex, type ImageRecord, type LayersModel, type Logger, type StageContext } from '@neuro-ssl/core';
 import { DataError } from '@neuro-ssl/core/data';
-import { FIXED_SCHEDULE_RULE, ProbeFeatureCache, attachHead, buildBackbone, classifierArtifact, epochResults, itemsForSplit, outOfFoldIntervals, resolveTrainingOptions, saveModelFolder, stratifiedGroupSplit, trainClassifier, type ClassifierMeta, type ClassifierSpec, type TrainedClassifier } from '@neuro-ssl/core/learn';
+import { FIXED_SCHEDULE_RULE, ProbeFeatureCache, attachHead, createTrunkCache, buildBackbone, classifierArtifact, epochResults, itemsForSplit, outOfFoldIntervals, resolveTrainingOptions, saveModelFolder, stratifiedGroupSplit, trainClassifier, type ClassifierMeta, type ClassifierSpec, type TrainedClassifier } from '@neuro-ssl/core/learn';
 import { resolveBackboneConfig, resolveWeights, seededInit, weightsFingerprint, weightsProblems } from '@neuro-ssl/core/models';
 import { stableStringify } from '@neuro-ssl/core/util';
 import { createHash } from 'node:crypto';
@@ -80,30 +80,39 @@ export const trainStage = defineStage({
       else seededInit(tf, backbone, ctx.rng.fork('init'));
       return backbone;
     };
-    // Probe: one frozen backbone computes the features every fold reuses.
-    let probeBackbone: LayersModel | null = null;
+    // Forward passes that train nothing (cached features, validation predictions) run on this engine.
+    const inference = { request: ctx.runtime.inference, threads: ctx.runtime.threads };
+    const cacheOptions = {
+      preprocess,
+      normalization,
+      batchSize,
+      concurrency: ctx.runtime.concurrency,
+      rng: ctx.rng.fork('views'),
+      progress: ctx.progress,
+      signal: ctx.signal,
+      logger: ctx.logger,
+      inference,
+    };
+    // Probe: one frozen backbone computes the features every fold reuses. Partial (trunkCache: views):
+    // one frozen trunk computes the activations every fold's top trains on.
+    let frozenBackbone: LayersModel | null = null;
     let probe: ProbeFeatureCache | undefined;
+    let trunk: ProbeFeatureCache | undefined;
     if (config.mode === 'probe') {
-      probeBackbone = await makeBackbone();
-      probe = new ProbeFeatureCache(tf, probeBackbone, {
-        preprocess,
-        normalization,
-        batchSize,
-        concurrency: ctx.runtime.concurrency,
-        featureDim: definition.featureDim({ imageSize, width }),
-        rng: ctx.rng.fork('views'),
-        progress: ctx.progress,
-        signal: ctx.signal,
-        logger: ctx.logger,
-      });
+      frozenBackbone = await makeBackbone();
+      probe = new ProbeFeatureCache(tf, frozenBackbone, { ...cacheOptions, featureDim: definition.featureDim({ imageSize, width }) });
+    } else if (config.mode === 'partial' && training.trunkCache !== 'off') {
+      frozenBackbone = await makeBackbone();
+      trunk = createTrunkCache(tf, frozenBackbone, definition.name, { ...cacheOptions, images: items.length, views: config.views }) ?? undefined;
     }
 
     // With cross-validation every labelled image trains in some fold and validates in another: cache
     // all views and clean features in two passes rather than a few images per fold.
-    if (probe && config.cv) {
+    const cache = probe ?? trunk;
+    if (cache && config.cv) {
       const all = items.map((i) => ({ id: i.id, path: records.get(i.id)!.path }));
-      await probe.clean(all);
-      await probe.views(all, config.views);
+      await cache.clean(all);
+      await cache.views(all, config.views);
     }
 
     // Inner trainings are many and only choose: their epochs go to the debug log.
@@ -145,6 +154,8 @@ export const trainStage = defineStage({
         label,
         initHead: true,
         ...(probe ? { probe } : {}),
+        ...(trunk ? { trunk } : {}),
+        inference,
         onEpoch: (r) => ctx.metric({ phase: 'epoch', split: label, ...r }),
       });
       ctx.signal.throwIfAborted();
@@ -286,6 +297,7 @@ export const trainStage = defineStage({
               note: describeSelection(method, config.selection.innerFolds),
             },
             cv,
+            ...(config.mode === 'partial' ? { trunkCache: trunk ? 'views' : 'off' } : {}),
             weights: weights.identity,
             backend: handle.backend,
           },
@@ -295,7 +307,9 @@ export const trainStage = defineStage({
     } finally {
       // Saved to disk by now: the tensors can go (the runner may run further stages in this process).
       if (main) trainer.release(main);
-      probeBackbone?.dispose();
+      await probe?.dispose();
+      await trunk?.dispose();
+      frozenBackbone?.dispose();
     }
   },
 });

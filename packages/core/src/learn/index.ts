@@ -34,6 +34,8 @@ export { MODEL_JSON, loadModelFolder, restoreOptimizer, restoreWeights, saveMode
 export { epochResults, fit, type BatchSource, type EpochRecord, type EpochResult, type FitOptions, type FitResult, type TrainBatch } from '../training/fit.js';
 export { featureBatchSource, imageBatchSource, type BatchPlan, type FeatureViews, type ImageSourceOptions, type TrainItem } from '../training/batch-sources.js';
 export { ProbeFeatureCache, type ProbeFeatureOptions } from '../training/probe-features.js';
+export { TRUNK_CACHE_LIMIT_BYTES, createTrunkCache, type TrunkCacheMode, type TrunkCacheOptions } from '../training/trunk-cache.js';
+export { imageLogits, type ImageLogitsOptions, type InferenceSetting } from '../training/image-logits.js';
 export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from '../training/train-classifier.js';
 export { calibrate, type Calibration, type TemperatureStatus, type ThresholdRule } from '../training/calibrate.js';
 export { CLASSIFIER_KIND, classNames, classifierArtifact, isClassifierMeta, loadClassifier, upgradeClassifierMeta, type ClassifierMeta, type ClassifierTraining } from '../training/classifier-artifact.js';

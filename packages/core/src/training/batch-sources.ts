@@ -1,10 +1,11 @@
 // What the training loop feeds on. Images: a seeded shuffle per epoch (or a BatchPlan), decoded and augmented on the
-// fly. Cached features (probe mode): every image was run through the frozen backbone once per
-// augmented view; each epoch picks one view per image, so the head still sees augmentation without
-// the backbone running again.
+// fly. Cached features (probe mode; partial mode's trunk activations): every image was run through the
+// frozen part once per augmented view; each epoch picks one view per image, so the trained part still
+// sees augmentation without the frozen part running again.
 
 import type { PreprocessConfig } from '../data/data-config.js';
 import type { AugmentLevel } from '../image/augment.js';
+import type { StrongAugmentPolicy } from '../image/rand-augment.js';
 import { imageBatches } from '../image/image-batches.js';
 import type { Normalization } from '../image/normalization.js';
 import type { Rng } from '../util/rng.js';
@@ -42,6 +43,8 @@ export interface ImageSourceOptions {
   concurrency: number;
   /** Augmentation of training images (null: none). */
   augment: AugmentLevel | null;
+  /** How strong a strong view is (default DEFAULT_STRONG_AUGMENT). */
+  strongAugment?: StrongAugmentPolicy;
   /** Shuffling and augmentation; epoch e uses rng.fork(`epoch-${e}`). */
   rng: Rng;
   signal?: AbortSignal;
@@ -90,6 +93,7 @@ export function imageBatchSource(items: readonly TrainItem[], options: ImageSour
         batchSize: options.batchSize,
         concurrency: options.concurrency,
         ...(options.augment ? { augment: options.augment, rng: rng.fork('augment') } : {}),
+        ...(options.strongAugment ? { strongAugment: options.strongAugment } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
@@ -106,10 +110,14 @@ export interface FeatureViews {
   dim: number;
   /** views[v] is row-major [items × dim]: every item's features under augmented view v. */
   views: Float32Array[];
+  /** One row's shape (default [dim]): batches are [n, ...rowShape] (e.g. a partial-mode trunk's [7, 7, 56]). */
+  rowShape?: readonly number[];
 }
 
 export function featureBatchSource(items: readonly TrainItem[], features: FeatureViews, batchSize: number, rng: Rng, plan?: BatchPlan): BatchSource {
   const { dim, views } = features;
+  const rowShape = features.rowShape ? [...features.rowShape] : [dim];
+  if (rowShape.reduce((a, b) => a * b, 1) !== dim) throw new Error(`featureBatchSource: rowShape [${rowShape.join(', ')}] does not hold ${dim} numbers`);
   if (views.length === 0) throw new Error('featureBatchSource: no feature views');
   for (const v of views) if (v.length !== items.length * dim) throw new Error(`featureBatchSource: a view has ${v.length / dim} rows, expected ${items.length}`);
   return async function* (epoch: number) {
@@ -123,7 +131,7 @@ export function featureBatchSource(items: readonly TrainItem[], features: Featur
         const view = views[pick.int(views.length)]!;
         data.set(view.subarray(item * dim, (item + 1) * dim), row * dim);
       });
-      const batch: TrainBatch = { data, shape: [indices.length, dim], ...targetsOf(items, indices) };
+      const batch: TrainBatch = { data, shape: [indices.length, ...rowShape], ...targetsOf(items, indices) };
       yield plan?.transform ? plan.transform(batch, indices, mixRng) : batch;
     }
   };

@@ -102,6 +102,8 @@ export interface FitOptions<B extends TrainBatch = TrainBatch> {
   /** Stop after this many epochs without improvement (default: never). */
   patience?: number;
   onEpoch?: (record: EpochRecord) => void;
+  /** After every optimizer step (e.g. a moving average of the weights); the batch is the one just trained on. */
+  onStep?: (batch: B) => void;
   /** No progress bar per epoch (epochs of a probe take milliseconds). */
   quietEpochs?: boolean;
 }
@@ -215,6 +217,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
         trainable,
       );
       for (const layer of dropouts) delete layer.seed;
+      options.onStep?.(batch);
       const n = batch.targets.length;
       lossSum += (await cost!.data())[0]! * n;
       cost!.dispose();

@@ -8,10 +8,12 @@ import { writeSyntheticScans } from '../data/synthetic-scans.js';
 import { runOnImages } from '../models/run-on-images.js';
 import { seededInit } from '../models/seeded-init.js';
 import { createLogger } from '../progress/logger.js';
+import { loadOnnxRuntime } from '../models/onnx/onnx-session.js';
 import { loadTensorflow } from '../tf/runtime.js';
 import type { Tf } from '../tf/types.js';
 import { createRng } from '../util/rng.js';
 import { attachHead, buildBackbone, featureExtractor, type ClassifierSpec } from './classifier.js';
+import { partialTrunk } from '../models/partial-split.js';
 import { ProbeFeatureCache } from './probe-features.js';
 
 let dir: string;
@@ -72,8 +74,10 @@ describe('ProbeFeatureCache', () => {
     expect(scale).toBeGreaterThan(0);
     expect(diff / scale).toBeLessThan(1e-4);
     await cache.views(items.slice(0, 2), 1);
-    expect(tf.memory().numTensors).toBe(tensors);
+    // Folded once for every batch of every view, released by dispose().
     expect(lines).toEqual([`debug BatchNorm folding: 52 BatchNormalization layer(s) of features merged into their convolutions`]);
+    await cache.dispose();
+    expect(tf.memory().numTensors).toBe(tensors);
     classifier.dispose();
   });
 
@@ -101,6 +105,77 @@ describe('ProbeFeatureCache', () => {
     expect(row(mixed.views[1]!, 0)).toEqual(Array.from(clean));
     expect(row(mixed.views[0]!, 1)).toEqual(row(a.views[0]!, 1));
     expect(row(mixed.views[1]!, 1)).toEqual(row(a.views[0]!, 1));
+    backbone.dispose();
+  });
+
+  it('ONNX Runtime computes the same features as TF.js (1e-4 relative), on one engine it names once', async () => {
+    const ortMissing = await loadOnnxRuntime().then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    if (ortMissing) return void console.warn(`skipped: ${ortMissing}`);
+    const backbone = buildBackbone(tf, spec);
+    seededInit(tf, backbone, createRng(4));
+    const options = { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2, featureDim: 1280, rng: createRng(9) };
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', sinks: [(level, line) => lines.push(`${level} ${line}`)] });
+    const onnx = new ProbeFeatureCache(tf, backbone, { ...options, inference: { request: 'onnx', threads: 1 }, logger });
+    const tfjs = new ProbeFeatureCache(tf, backbone, options);
+    const [a, b] = [await onnx.views(items, 2), await tfjs.views(items, 2)];
+    const [ca, cb] = [await onnx.clean(items), await tfjs.clean(items)];
+    for (const [x, y] of [[a.views[0]!, b.views[0]!], [a.views[1]!, b.views[1]!], [ca, cb]] as const) {
+      let diff = 0;
+      let scale = 0;
+      for (let i = 0; i < x.length; i++) {
+        diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+        scale = Math.max(scale, Math.abs(y[i]!));
+      }
+      expect(scale).toBeGreaterThan(0);
+      expect(diff / scale).toBeLessThan(1e-4);
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^info .*: frozen features on ONNX Runtime .*1 thread\)$/);
+    await onnx.dispose();
+    await tfjs.dispose();
+    backbone.dispose();
+  });
+
+  it('strong views are cached apart: the weak views stay the same bytes, the strong ones differ and repeat', async () => {
+    const backbone = buildBackbone(tf, spec);
+    seededInit(tf, backbone, createRng(5));
+    const options = { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2, featureDim: 1280, rng: createRng(9) };
+    const cache = new ProbeFeatureCache(tf, backbone, options);
+    const some = items.slice(0, 3);
+    const weak = await cache.views(some, 2);
+    const strong = await cache.views(some, 2, 'strong');
+    const again = await new ProbeFeatureCache(tf, backbone, options).views(some, 2, 'strong');
+    expect(await cache.views(some, 2)).toEqual(weak);
+    expect(strong.views[0]).toEqual(again.views[0]);
+    expect(strong.views[1]).toEqual(again.views[1]);
+    expect(strong.views[0]).not.toEqual(weak.views[0]);
+    expect(strong.views[0]).not.toEqual(strong.views[1]);
+    expect(cache.size).toEqual({ rows: 4 * 3, bytes: 4 * 3 * 1280 * 4 });
+    await cache.dispose();
+    backbone.dispose();
+  });
+
+  it('caches a partial-mode trunk: rows of the cut’s shape, equal to the trunk’s own output', async () => {
+    const backbone = buildBackbone(tf, spec);
+    seededInit(tf, backbone, createRng(6));
+    const { trunk, cutShape } = partialTrunk(tf, backbone, spec.backbone);
+    expect(cutShape).toEqual([1, 1, 56]);
+    const dim = 56;
+    const options = { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2 };
+    const cache = new ProbeFeatureCache(tf, trunk, { ...options, featureDim: dim, rowShape: cutShape, rng: createRng(9) });
+    expect(cache.rowShape).toEqual([1, 1, 56]);
+    const views = await cache.views(items.slice(0, 2), 1);
+    expect(views.rowShape).toEqual([1, 1, 56]);
+    expect(views.views[0]).toHaveLength(2 * dim);
+    const reference = await runOnImages(tf, trunk, items.slice(0, 2), { ...options, outputDim: dim });
+    const clean = await cache.clean(items.slice(0, 2));
+    for (let i = 0; i < clean.length; i++) expect(Math.abs(clean[i]! - reference[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(reference[i]!)));
+    expect(() => new ProbeFeatureCache(tf, trunk, { ...options, featureDim: 50, rowShape: cutShape, rng: createRng(9) })).toThrow(/rowShape \[1, 1, 56\] holds 56 numbers, featureDim says 50/);
+    await cache.dispose();
     backbone.dispose();
   });
 });

@@ -9,14 +9,21 @@ import type { DataConfig } from '../data/data-config.js';
 import { IMAGENET_NORMALIZATION } from '../image/normalization.js';
 import { seededInit } from '../models/seeded-init.js';
 import { silentLogger } from '../progress/logger.js';
+import { loadOnnxRuntime } from '../models/onnx/onnx-session.js';
 import { loadTensorflow } from '../tf/runtime.js';
 import type { Tf } from '../tf/types.js';
 import { createRng } from '../util/rng.js';
 import type { TrainItem } from './batch-sources.js';
 import { DEFAULT_CHECKPOINT_RULE } from './checkpoint-rule.js';
-import { attachHead, buildBackbone, featureExtractor, type ClassifierSpec } from './classifier.js';
+import { attachHead, buildBackbone, featureExtractor, initHead, setTrainable, type ClassifierSpec } from './classifier.js';
+import { runOnImages } from '../models/run-on-images.js';
 import { loadModelFolder, saveModelFolder } from './model-folder.js';
+import { augment } from '../image/augment.js';
+import { imageBatches } from '../image/image-batches.js';
+import { loadPreprocessed } from '../image/preprocess.js';
+import { bceWithLogitsValue } from './bce-loss.js';
 import { ProbeFeatureCache } from './probe-features.js';
+import { createTrunkCache } from './trunk-cache.js';
 import { trainClassifier, type TrainSettings, type ValidationItem } from './train-classifier.js';
 
 let dir: string;
@@ -66,7 +73,7 @@ const settings = (over: Partial<TrainSettings> = {}): TrainSettings => ({
   ...over,
 });
 
-async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, probe?: ProbeFeatureCache, logger = silentLogger) {
+async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, probe?: ProbeFeatureCache, logger = silentLogger, trunk?: ProbeFeatureCache) {
   return trainClassifier(tf, {
     spec,
     classifier: model,
@@ -84,6 +91,7 @@ async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, 
     logger,
     initHead: true,
     ...(probe ? { probe } : {}),
+    ...(trunk ? { trunk } : {}),
   });
 }
 
@@ -175,4 +183,84 @@ describe('trainClassifier', () => {
     const b = (loaded.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync();
     expect(Array.from(b)).toEqual(Array.from(a));
   });
+
+  it('partial on a cached trunk: one step updates only the top, with the loss of the whole classifier on the same view', async () => {
+    // The cache comes from another backbone with the same weights, as in the train stage.
+    const source = buildBackbone(tf, spec);
+    seededInit(tf, source, createRng(3));
+    const trunk = createTrunkCache(tf, source, spec.backbone, {
+      preprocess,
+      normalization: IMAGENET_NORMALIZATION,
+      batchSize: 4,
+      concurrency: 2,
+      rng: createRng(5),
+      images: train.length + validation.length,
+      views: 1,
+      logger: silentLogger,
+    })!;
+    expect(trunk.rowShape).toEqual([2, 2, 32]);
+    const model = classifier();
+    const before = new Map(model.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
+    // One batch holds every training image: one step, whose loss is the mean over all of them.
+    const s = settings({ mode: 'partial', epochs: 1, views: 1, batchSize: train.length });
+    const r = await run(model, s, path.join(dir, 'partial-cached'), undefined, silentLogger, trunk);
+    const changed = model.weights.filter((w) => before.get(w.originalName)!.some((v, i) => v !== w.read().dataSync()[i])).map((w) => w.originalName);
+    expect(changed.some((n) => n.startsWith('layer4_'))).toBe(true);
+    expect(changed.some((n) => n.startsWith('head_'))).toBe(true);
+    expect(changed.every((n) => n.startsWith('layer4_') || n.startsWith('head_'))).toBe(true);
+
+    // Reference: the whole classifier (same init, same frozen trunk) on the very images view 0 holds.
+    const reference = classifier();
+    setTrainable(reference, spec.backbone, 'partial');
+    initHead(tf, reference, createRng(11).fork('head'));
+    const viewRng = createRng(5).fork('view-0');
+    const load = async (item: { id: string; path: string }) => augment(await loadPreprocessed(item.path, preprocess), 'weak', viewRng.fork(item.id));
+    const batches = imageBatches(train.slice(), { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: train.length, concurrency: 2, load });
+    const { value: batch } = await batches.next();
+    const logits = tf.tidy(() => Array.from((reference.apply(tf.tensor4d(batch!.data, batch!.shape), { training: true }) as import('@tensorflow/tfjs').Tensor).dataSync()));
+    const expected = bceWithLogitsValue(logits, train.map((t) => t.target), { posWeight: 3 });
+    expect(Math.abs(r.history[0]!.trainLoss - expected)).toBeLessThan(1e-4 * expected);
+
+    // The trained weights are the classifier's: saved and loaded back, it predicts what the split did.
+    await saveModelFolder(tf, model, path.join(dir, 'partial-cached-saved'));
+    const loaded = await loadModelFolder(tf, path.join(dir, 'partial-cached-saved'));
+    const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 3);
+    expect(Array.from((loaded.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync())).toEqual(Array.from((model.predict(x) as import('@tensorflow/tfjs').Tensor).dataSync()));
+    const val = await runOnImages(tf, model, validation.slice(), { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2, outputDim: 1 });
+    r.validationLogits.forEach((v, i) => expect(Math.abs(v - val[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(val[i]!))));
+    await trunk.dispose();
+    for (const m of [source, model, reference, loaded]) m.dispose();
+  }, 120_000);
+
+  it('finetune validation on ONNX Runtime gives the TF.js logits', async () => {
+    const ortMissing = await loadOnnxRuntime().then(
+      () => null,
+      (err: Error) => err.message,
+    );
+    if (ortMissing) return void console.warn(`skipped: ${ortMissing}`);
+    const a = classifier();
+    const onnx = await trainClassifier(tf, {
+      spec,
+      classifier: a,
+      settings: settings({ epochs: 1 }),
+      preprocess,
+      normalization: IMAGENET_NORMALIZATION,
+      concurrency: 2,
+      train,
+      validation,
+      evaluation: { threshold: 0.5, beta: 2, eceBins: 15 },
+      checkpoint: DEFAULT_CHECKPOINT_RULE,
+      checkpointDir: path.join(dir, 'ft-onnx'),
+      resumeKey: 'k',
+      rng: createRng(11),
+      logger: silentLogger,
+      initHead: true,
+      inference: { request: 'onnx', threads: 1 },
+    });
+    // The returned logits were computed on ONNX Runtime from the kept weights: TF.js on them agrees.
+    const tfjs = await runOnImages(tf, a, validation.slice(), { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2, outputDim: 1 });
+    onnx.validationLogits.forEach((v, i) => expect(Math.abs(v - tfjs[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
+    expect(new Set(onnx.validationLogits).size).toBeGreaterThan(1);
+    a.dispose();
+  }, 120_000);
 });

@@ -2,14 +2,17 @@
 // train stage runs once (or per cross-validation fold) and what the self-training stage runs every
 // round. finetune/partial train on image batches; probe trains the head alone on cached backbone
 // features and then copies it into the classifier, so every mode returns the same kind of model.
+// partial with a trunk cache trains the backbone's top (last stage + head, the classifier's own
+// layers) on the cached output of its frozen trunk.
 
 import type { AdamOptimizer, LayersModel, Tensor } from '@tensorflow/tfjs';
 import type { PreprocessConfig } from '../data/data-config.js';
 import type { AugmentLevel } from '../image/augment.js';
+import type { StrongAugmentPolicy } from '../image/rand-augment.js';
 import type { Normalization } from '../image/normalization.js';
 import type { Logger } from '../progress/logger.js';
 import type { ProgressFactory } from '../progress/progress.js';
-import { runOnImages } from '../models/run-on-images.js';
+import { partialSplit } from '../models/partial-split.js';
 import type { Tf } from '../tf/types.js';
 import type { Rng } from '../util/rng.js';
 import { featureBatchSource, imageBatchSource, type BatchPlan, type TrainItem } from './batch-sources.js';
@@ -18,6 +21,7 @@ import type { EvaluationOptions } from './binary-evaluation.js';
 import type { CheckpointRule } from './checkpoint-rule.js';
 import { buildHead, copyHeadWeights, initHead, setTrainable, type BatchNormMode, type ClassifierSpec, type TrainMode } from './classifier.js';
 import { fit, type BatchLoss, type EpochRecord } from './fit.js';
+import { imageLogits, type InferenceSetting } from './image-logits.js';
 import { restoreWeights } from './model-folder.js';
 import type { ProbeFeatureCache } from './probe-features.js';
 
@@ -36,6 +40,8 @@ export interface TrainSettings {
   weightDecay: number;
   /** Augmentation of training images (finetune/partial); probe uses its cached weak views. */
   augment: AugmentLevel | null;
+  /** How strong a strong view is (default DEFAULT_STRONG_AUGMENT). */
+  strongAugment?: StrongAugmentPolicy;
   /** Probe: augmented views cached per training image. */
   views: number;
   batchSize: number;
@@ -66,6 +72,14 @@ export interface TrainClassifierOptions {
   label?: string;
   /** Probe mode: the frozen backbone's features (shared across folds and rounds). */
   probe?: ProbeFeatureCache;
+  /**
+   * Partial mode: the frozen trunk's output per image and view (createTrunkCache over a backbone with
+   * the classifier's weights; shared across folds and rounds). The top trains on it; absent, partial
+   * trains on whole images augmented on the fly.
+   */
+  trunk?: ProbeFeatureCache;
+  /** finetune/partial on images: the engine of the validation predictions (absent: TF.js). */
+  inference?: InferenceSetting;
   /** Start the head from random (seeded) weights; false keeps the classifier's current head. */
   initHead: boolean;
   /** Continue with this Adam (SSL `restart: continue`). */
@@ -145,13 +159,50 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
 
   setTrainable(classifier, spec.backbone, settings.mode, settings.batchNorm ?? 'batch');
   if (options.initHead) initHead(tf, classifier, options.rng.fork('head'));
+
+  if (settings.mode === 'partial' && options.trunk) {
+    const trunk = options.trunk;
+    // The top applies the classifier's own layers (trainable flags and BatchNorm mode set just above).
+    const { top, cutShape } = partialSplit(tf, classifier, spec.backbone);
+    if (cutShape.join(',') !== trunk.rowShape.join(',')) {
+      throw new Error(`trainClassifier: the trunk cache holds rows [${trunk.rowShape.join(', ')}], but ${spec.backbone}'s partial-mode cut is [${cutShape.join(', ')}]`);
+    }
+    // Disposing the top releases its own references to the shared layers (each apply counts one),
+    // not their weights: the classifier still holds them.
+    try {
+      const trainViews = await trunk.views(options.train, settings.views);
+      const validationRows = await trunk.clean(options.validation);
+      const predictTop = async (): Promise<Float32Array> => {
+        const n = options.validation.length;
+        const out = new Float32Array(n);
+        for (let i = 0; i < n; i += settings.batchSize) {
+          const rows = Math.min(settings.batchSize, n - i);
+          const logits = tf.tidy(() => top.predict(tf.tensor(validationRows.subarray(i * trunk.dim, (i + rows) * trunk.dim), [rows, ...cutShape])) as Tensor);
+          out.set((await logits.data()) as Float32Array, i);
+          logits.dispose();
+        }
+        return out;
+      };
+      const result = await fit(tf, top, {
+        ...common,
+        train: featureBatchSource(options.train, trainViews, settings.batchSize, options.rng.fork('batches'), options.plan),
+        validate: predictTop,
+      });
+      if (result.bestEpoch > 0) await restoreWeights(tf, top, result.bestDir);
+      return { ...finish(result), validationLogits: await predictTop() };
+    } finally {
+      top.dispose();
+    }
+  }
+
   const predictValidation = (): Promise<Float32Array> =>
-    runOnImages(tf, classifier, options.validation.slice(), {
+    imageLogits(tf, classifier, options.validation, {
       preprocess: options.preprocess,
       normalization: options.normalization,
       batchSize: settings.batchSize,
       concurrency: options.concurrency,
-      outputDim: 1,
+      logger: options.logger,
+      ...(options.inference ? { inference: options.inference } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   const result = await fit(tf, classifier, {
@@ -162,6 +213,7 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
       batchSize: settings.batchSize,
       concurrency: options.concurrency,
       augment: settings.augment,
+      ...(settings.strongAugment ? { strongAugment: settings.strongAugment } : {}),
       rng: options.rng.fork('batches'),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.plan ? { plan: options.plan } : {}),

@@ -101,4 +101,13 @@ describe('shared training options', () => {
     expect(rule.value.checkpoint).toEqual({ rule: 'prAucOrFBeta', keepFBeta: 0.8 });
     expect(rule.warnings.map((w) => `${w.path}: ${w.message}`).join('\n')).toMatch(/^checkpoint\.rule: .*notebook.*prAucOrFBeta/);
   });
+
+  it('strongAugment: absent stays absent (the default policy applies downstream); a written block gets its defaults and limits', () => {
+    expect(resolveTrainingOptions(validate({}).value, { batchSize: 16 }).settings).not.toHaveProperty('strongAugment');
+    const partial = validate({ strongAugment: { magnitude: 5 } });
+    expect(partial.issues).toEqual([]);
+    expect(resolveTrainingOptions(partial.value, { batchSize: 16 }).settings.strongAugment).toEqual({ ops: 2, magnitude: 5 });
+    const bad = validate({ strongAugment: { ops: 14, magnitude: 10.5, n: 2 } });
+    expect(bad.issues.map((i) => i.path).sort()).toEqual(['strongAugment.magnitude', 'strongAugment.n', 'strongAugment.ops']);
+  });
 });

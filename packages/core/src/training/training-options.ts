@@ -8,11 +8,13 @@
 // names the new one; the resolver also reads them, for configs that never went through the validator.
 
 import type { AugmentLevel } from '../image/augment.js';
+import { DEFAULT_STRONG_AUGMENT, MAX_MAGNITUDE, RAND_AUGMENT_OPS, type StrongAugmentPolicy } from '../image/rand-augment.js';
 import type { JsonSchema } from '../plugin/stage-plugin.js';
 import type { ThresholdRule } from './calibrate.js';
 import { CHECKPOINT_METRICS, type CheckpointMetric, type CheckpointRule } from './checkpoint-rule.js';
 import { PROPER_SCORES, TIE_BREAKERS, type ProperScore, type TieBreaker } from './selection.js';
 import type { TrainSettings } from './train-classifier.js';
+import type { TrunkCacheMode } from './trunk-cache.js';
 
 export type AugmentChoice = AugmentLevel | 'none';
 
@@ -39,8 +41,12 @@ export interface TrainingOptions {
   labelSmoothing: number;
   weightDecay: number;
   augment: AugmentChoice;
+  /** How strong the strong view is (absent: DEFAULT_STRONG_AUGMENT; the schema fills a written block's fields). */
+  strongAugment?: StrongAugmentPolicy;
   /** Probe: augmented views cached per (labelled) training image. */
   views: number;
+  /** Partial: train the top on the frozen trunk's cached output (`views`, the default) or on whole images (`off`). */
+  trunkCache?: TrunkCacheMode;
   checkpoint: CheckpointConfig;
   /** The final model's decision threshold on the calibrated probability. */
   threshold: ThresholdChoice;
@@ -65,7 +71,9 @@ export const TRAINING_OPTION_NAMES = [
   'labelSmoothing',
   'weightDecay',
   'augment',
+  'strongAugment',
   'views',
+  'trunkCache',
   'checkpoint',
   'threshold',
   'temperature',
@@ -116,7 +124,41 @@ export function trainingOptionsSchema(options: TrainingOptionsSchemaOptions): Re
       default: defaults.augment,
       description: describe('augment', 'Augmentation of training images (validation is never augmented).'),
     },
-    views: { type: 'integer', minimum: 1, maximum: 64, default: defaults.views, description: describe('views', 'Probe mode: weakly augmented views cached per training image.') },
+    // No default for the block itself: configs that do not write it resolve as before (same cache keys).
+    strongAugment: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        ops: {
+          type: 'integer',
+          minimum: 0,
+          maximum: RAND_AUGMENT_OPS.length,
+          default: DEFAULT_STRONG_AUGMENT.ops,
+          description: `Operations per strong view, drawn without replacement from: ${RAND_AUGMENT_OPS.join(', ')} (0: the cutout alone).`,
+        },
+        magnitude: {
+          type: 'number',
+          minimum: 0,
+          maximum: MAX_MAGNITUDE,
+          default: DEFAULT_STRONG_AUGMENT.magnitude,
+          description: `Cap of each operation's strength on RandAugment's 0..${MAX_MAGNITUDE} scale (each view draws it uniformly below the cap); ${MAX_MAGNITUDE} = rotate ±30°, shear ±0.3, translate ±30%, contrast/brightness/sharpness ×(1 ± 0.9), gamma 1/1.5..1.5, noise σ 12 grey levels, blur σ 1.5 px, cutout up to half the side.`,
+        },
+      },
+      description: describe(
+        'strongAugment',
+        `The strong view (\`augment: strong\`, FixMatch's strong branch): a RandAugment policy for greyscale slices — \`ops\` operations per view, each at a random strength up to \`magnitude\`, then a black cutout square. Default {ops: ${DEFAULT_STRONG_AUGMENT.ops}, magnitude: ${DEFAULT_STRONG_AUGMENT.magnitude}} (FixMatch's RandAugment). See it with \`runner inspect-data <experiment.yaml> --augment strong\`.`,
+      ),
+    },
+    views: { type: 'integer', minimum: 1, maximum: 64, default: defaults.views, description: describe('views', 'Probe mode, and partial mode with trunkCache views: weakly augmented views cached per training image.') },
+    // No default written: configs that do not set it resolve as before (same cache keys); absent = views.
+    trunkCache: {
+      enum: ['views', 'off'],
+      description: describe(
+        'trunkCache',
+        '`mode: partial` only. `views` (the default): the frozen part of the backbone (everything before its last stage) runs once per image and per augmented view — `views` weakly augmented views per training image, one clean pass for validation — on ONNX Runtime where available, and the trainable top (last stage + head) trains on that cached output: an epoch costs about a probe epoch plus the top. ' +
+          '`off`: every batch runs the whole backbone on images augmented on the fly (a new augmentation each epoch, several times slower). A cache that would exceed 4 GiB falls back to `off` with a warning.',
+      ),
+    },
     checkpoint: {
       default: { rule: 'nll' },
       description: describe(
@@ -174,6 +216,8 @@ export function trainingOptionsSchema(options: TrainingOptionsSchemaOptions): Re
 export interface ResolvedTrainingOptions {
   /** trainClassifier's settings but for what the stage decides (mode, patience, BatchNorm). */
   settings: Omit<TrainSettings, 'mode' | 'patience' | 'batchNorm'>;
+  /** Partial mode: train on the cached trunk (`views`, also when absent) or on images (`off`). */
+  trunkCache?: TrunkCacheMode;
   checkpoint: CheckpointRule;
   /** calibrate()'s options but for F-beta's beta (the stage's, or the input model's). */
   calibration: { threshold: ThresholdRule; eceBins: number; temperature: boolean };
@@ -190,9 +234,11 @@ export function resolveTrainingOptions(config: TrainingOptions & DeprecatedTrain
       loss: { posWeight: config.posWeight, labelSmoothing: config.labelSmoothing },
       weightDecay: config.weightDecay,
       augment: config.augment === 'none' ? null : config.augment,
+      ...(config.strongAugment ? { strongAugment: config.strongAugment } : {}),
       views: config.views,
       batchSize: config.batchSize ?? runtime.batchSize,
     },
+    ...(config.trunkCache ? { trunkCache: config.trunkCache } : {}),
     checkpoint: checkpointRuleOf(config.checkpoint),
     calibration: { threshold: thresholdRuleOf(config.decisionThreshold ?? config.threshold), eceBins: config.eceBins, temperature: config.temperature },
     eceBins: config.eceBins,
