@@ -34,6 +34,7 @@
 
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
 import type { Tf } from './types.js';
+import { wasmTile } from './wasm-tile.js';
 
 /** The kernels registered by `registerWasmTrainingKernels`. */
 export const WASM_TRAINING_KERNELS = [
@@ -46,7 +47,7 @@ export const WASM_TRAINING_KERNELS = [
  * Kernels wasm has but that are slow, which `registerWasmTrainingKernels` replaces by ours (unless
  * NEURO_SSL_WASM_NATIVE_BACKPROP_INPUT=1); TF.js's own stays the fallback for what ours does not support.
  */
-export const WASM_REPLACED_KERNELS = ['Conv2DBackpropInput'] as const;
+export const WASM_REPLACED_KERNELS = ['Conv2DBackpropInput', 'Tile'] as const;
 
 type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 type RoundingMode = 'floor' | 'round' | 'ceil' | undefined;
@@ -438,6 +439,15 @@ export function registerWasmTrainingKernels(tf: Tf): string[] {
           : native.kernelFunc(args as unknown as Parameters<KernelConfig['kernelFunc']>[0])) as unknown as KernelConfig['kernelFunc'],
     });
     done.push('Conv2DBackpropInput');
+  }
+  const nativeTile = tf.getKernel('Tile', 'wasm');
+  if (nativeTile) {
+    tf.unregisterKernel('Tile', 'wasm');
+    tf.registerKernel({
+      ...nativeTile,
+      kernelFunc: ((args: KernelArgs) => wasmTile(args, (a) => nativeTile.kernelFunc(a as Parameters<KernelConfig['kernelFunc']>[0]) as TensorInfo)) as unknown as KernelConfig['kernelFunc'],
+    });
+    done.push('Tile');
   }
   return done;
 }
