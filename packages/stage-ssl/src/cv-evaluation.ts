@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { LayersModel, Logger, PreprocessConfig, ProgressFactory, Rng, Tf } from '@neuro-ssl/core';
 import type { Normalization } from '@neuro-ssl/core/image';
 import { trainClassifier, type BatchPlan, type BinaryEvaluation, type CheckpointRule, type ClassifierSpec, type EpochRecord, type OutOfFoldRow, type ProbeFeatureCache, type TrainItem, type TrainMode, type TrainSettings, evaluateBinary } from '@neuro-ssl/core/learn';
+import type { ConsistencyEpoch } from './algorithms/consistency-training.js';
+import type { ArmAlgorithm, ArmSettings } from './algorithms/ssl-algorithm.js';
+import { runArmAsRound } from './arm-round.js';
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
 import type { CvFold } from './cv-plan.js';
 import { TfLearner } from './ssl-learner.js';
@@ -24,6 +27,8 @@ export interface CvArmsOptions {
   normalization: Normalization;
   concurrency: number;
   probe?: ProbeFeatureCache;
+  /** Partial mode: the frozen trunk's output per image and view (the trunk is the pretrained one in every fold). */
+  trunk?: ProbeFeatureCache;
   /** The classifier a fold starts from (its backbone as pretrained; the head is initialised here), and its release. */
   classifier: () => Promise<LayersModel>;
   release: (classifier: LayersModel) => void;
@@ -50,6 +55,9 @@ export interface CvArmsOptions {
   signal?: AbortSignal;
   onEpoch?: (fold: CvFold, arm: string, record: EpochRecord) => void;
   onRound?: (fold: CvFold, record: RoundRecord, benchmark: PseudoLabelBenchmark | null) => void;
+  /** A one-go algorithm (FixMatch, FlexMatch, …) in the place of the pseudo-label loop. */
+  arm?: { algorithm: ArmAlgorithm<unknown>; options: unknown; settings: ArmSettings };
+  onArmEpoch?: (fold: CvFold, record: ConsistencyEpoch) => void;
 }
 
 export interface FoldRoundSummary {
@@ -122,6 +130,7 @@ export async function runCvArms(o: CvArmsOptions, folds: readonly CvFold[]): Pro
         initHead: true,
         label: 'baseline',
         ...(o.probe ? { probe: o.probe } : {}),
+        ...(o.trunk ? { trunk: o.trunk } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.onEpoch ? { onEpoch: (r: EpochRecord) => o.onEpoch!(fold, 'baseline', r) } : {}),
       });
@@ -139,6 +148,7 @@ export async function runCvArms(o: CvArmsOptions, folds: readonly CvFold[]): Pro
         pool: fold.pool,
         poolAugment: o.poolAugment,
         ...(o.probe ? { probe: o.probe } : {}),
+        ...(o.trunk ? { trunk: o.trunk } : {}),
         evaluation,
         checkpoint: o.checkpoint,
         checkpointDir: path.join(dir, 'ssl'),
@@ -156,22 +166,65 @@ export async function runCvArms(o: CvArmsOptions, folds: readonly CvFold[]): Pro
         const poolIds = fold.pool.map((p) => p.id);
         const benchmarks: (PseudoLabelBenchmark | null)[] = [];
         const { balance, ...loop } = o.loop;
-        const state = await runSslLoop(learner, {
-          ...loop,
-          resumeKey: `${o.resumeKey}:${tag}:loop`,
-          labelled: train,
-          pool: fold.pool,
-          validationLabels: inner.map((v) => v.label),
-          selection: { balance, prior: train.filter((t) => t.target === 1).length / train.length },
-          baselineName: `the supervised baseline, trained on ${train.length} labelled images, best epoch ${baseline.bestEpoch}`,
-          logger: log,
-          ...(o.signal ? { signal: o.signal } : {}),
-          onRound: (record) => {
-            const bench = o.truth ? benchmarkRound(record.picks, poolIds, record.poolProbabilities, o.truth) : null;
-            if (bench) log.info(`round ${record.round} benchmark: ${describeBenchmark(bench, o.loop.classNames)}`);
-            o.onRound?.(fold, record, bench);
-          },
-        });
+        const onRound = (record: RoundRecord): void => {
+          const bench = o.truth ? benchmarkRound(record.picks, poolIds, record.poolProbabilities, o.truth) : null;
+          if (bench) log.info(`round ${record.round} benchmark: ${describeBenchmark(bench, o.loop.classNames)}`);
+          o.onRound?.(fold, record, bench);
+        };
+        const prior = train.filter((t) => t.target === 1).length / train.length;
+        const baselineName = `the supervised baseline, trained on ${train.length} labelled images, best epoch ${baseline.bestEpoch}`;
+        const state = o.arm
+          ? await runArmAsRound(learner, {
+              algorithm: o.arm.algorithm,
+              options: o.arm.options,
+              context: {
+                tf: o.tf,
+                mode: o.mode,
+                classifier,
+                spec: o.spec,
+                preprocess: o.preprocess,
+                normalization: o.normalization,
+                concurrency: o.concurrency,
+                ...(o.probe ? { probe: o.probe } : {}),
+                ...(o.trunk ? { trunk: o.trunk } : {}),
+                labelled: train,
+                pool: fold.pool,
+                validation: inner,
+                settings: o.arm.settings,
+                evaluation,
+                prior,
+                truth: o.truth ? Float32Array.from(fold.pool, (p) => o.truth!.get(p.id) ?? Number.NaN) : null,
+                checkpointDir: path.join(dir, o.arm.algorithm.name),
+                resumeKey: `${o.resumeKey}:${tag}:${o.arm.algorithm.name}`,
+                rng: o.rng.fork(`${tag}-${o.arm.algorithm.name}`),
+                logger: quiet,
+                ...(o.signal ? { signal: o.signal } : {}),
+              },
+              resumeKey: `${o.resumeKey}:${tag}:loop`,
+              checkpoint: o.checkpoint,
+              validationLabels: inner.map((v) => v.label),
+              calibration: o.loop.calibration,
+              calibratedSelection: o.loop.calibratedSelection,
+              posWeight: o.loop.posWeight,
+              maxEce: o.loop.maxEce,
+              classNames: o.loop.classNames,
+              baselineName,
+              logger: log,
+              ...(o.onArmEpoch ? { onEpoch: (r: ConsistencyEpoch) => o.onArmEpoch!(fold, r) } : {}),
+              onRound,
+            })
+          : await runSslLoop(learner, {
+              ...loop,
+              resumeKey: `${o.resumeKey}:${tag}:loop`,
+              labelled: train,
+              pool: fold.pool,
+              validationLabels: inner.map((v) => v.label),
+              selection: { balance, prior },
+              baselineName,
+              logger: log,
+              ...(o.signal ? { signal: o.signal } : {}),
+              onRound,
+            });
         // Recomputed from the state: on resume, finished rounds were not replayed through onRound.
         for (const r of state.rounds) benchmarks.push(o.truth ? benchmarkRound(r.picks, poolIds, r.poolProbabilities, o.truth) : null);
         const sslHeldOut = await learner.logitsOf(heldOut);

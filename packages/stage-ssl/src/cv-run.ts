@@ -7,7 +7,10 @@
 
 import path from 'node:path';
 import type { LayersModel, MetricRecord, PseudoLabels } from '@neuro-ssl/core';
-import { FIXED_SCHEDULE_RULE, classifierArtifact, evaluateOutOfFold, itemsForSplit, pooledEstimate, saveModelFolder, type ClassifierMeta, type SplitItem, type TrainItem, type TrainSettings } from '@neuro-ssl/core/learn';
+import { FIXED_SCHEDULE_RULE, classifierArtifact, evaluateOutOfFold, itemsForSplit, pooledEstimate, saveModelFolder, type ClassifierMeta, type ProbeFeatureCache, type SplitItem, type TrainItem, type TrainSettings } from '@neuro-ssl/core/learn';
+import type { ConsistencyEpoch } from './algorithms/consistency-training.js';
+import type { ArmSettings } from './algorithms/ssl-algorithm.js';
+import { renderConsistencyFigures } from './consistency-figures.js';
 import { renderCvFigures } from './cv-figures.js';
 import { runCvArms, type FoldOutcome } from './cv-evaluation.js';
 import { planFolds, type PoolImage } from './cv-plan.js';
@@ -15,7 +18,7 @@ import { cvVerdict, type CvVerdict } from './cv-verdict.js';
 import { describeSettings, trainFinalModel, validatedSettings, type FinalRound } from './final-model.js';
 import { hideLabels } from './hide-labels.js';
 import { pretrainedClassifier } from './pretrained.js';
-import { type SslOutputs, type SslRun, planOf, probeCache, resumeKeyOf, roundSettingsOf } from './run-context.js';
+import { type SslOutputs, type SslRun, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
 import { TfLearner, type TfLearnerOptions } from './ssl-learner.js';
 import { prefixed } from './prefixed-logger.js';
 import { benchmarkFields, describeBenchmark, numeric, readTruth, roundMetric } from './ssl-report.js';
@@ -46,18 +49,27 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
   const truth = fileTruth || hidden.length ? new Map<string, number>([...(fileTruth ?? []), ...hidden.map((h): [string, number] => [h.id, h.label])]) : null;
 
   const folds = planFolds(dataset, items, pool, config.cv, ctx.rng.fork('cv'), labelNames);
+  // A one-go algorithm (FixMatch, FlexMatch, a plugin's) instead of the pseudo-label rounds.
+  const armSettings: ArmSettings = { epochs: config.epochs, learningRate: config.learningRate, batchSize: run.batchSize, weightDecay: training.settings.weightDecay, posWeight: config.posWeight, views: config.views };
+  const oneGo = run.algorithm.kind === 'arm' ? { algorithm: run.algorithm, options: run.algorithmOptions, settings: armSettings } : undefined;
+  const armEpochs: ConsistencyEpoch[][] = folds.map(() => []);
+  const finalArmEpochs: ConsistencyEpoch[] = [];
   // The baseline arm trains as the train stage trained its model (the Model records how).
   const baselineSettings: Omit<TrainSettings, 'mode'> = meta.training?.settings ?? training.settings;
   if (!meta.training) ctx.logger.warn("the input model does not record how it was trained (written before this version): the folds' supervised baselines train with this stage's settings");
   ctx.logger.info(
     `evaluation: cv — ${config.cv.repeats}×${config.cv.folds} outer folds of ${items.length} labelled images (stratified, near-duplicate groups whole); in each, an inner split (${config.cv.innerSize} of each class) chooses ` +
       `the baseline's epoch, each round's epoch, which rounds are kept, the temperature and the threshold; the held-out fold only scores. ` +
-      `Baseline: ${baselineSettings.epochs} epochs at lr ${baselineSettings.learningRate} (the train stage's); self-training: ${describeRoundRule(rules[0]!)} → ${describeRoundRule(rules[rules.length - 1]!)} over ${rules.length} rounds, ` +
-      `${config.epochs} epochs per round, lr ${config.learningRate}, restart ${config.restart}; ${mode} mode on ${run.backend}`,
+      `Baseline: ${baselineSettings.epochs} epochs at lr ${baselineSettings.learningRate} (the train stage's); self-training: ` +
+      (oneGo
+        ? `${oneGo.algorithm.describe(oneGo.options)}, ${config.epochs} epochs (passes over the pool), lr ${config.learningRate}, the epoch chosen on the inner split; ${mode} mode on ${run.backend}`
+        : `${describeRoundRule(rules[0]!)} → ${describeRoundRule(rules[rules.length - 1]!)} over ${rules.length} rounds, ${config.epochs} epochs per round, lr ${config.learningRate}, restart ${config.restart}; ${mode} mode on ${run.backend}`),
   );
 
   // A probe's backbone never trains: the input model's is the pretrained one, shared by every fold.
   const shared: LayersModel | null = mode === 'probe' ? (meta.mode === 'probe' ? run.classifier : await pretrainedClassifier(tf, meta, ctx.rng.fork('init'), ctx.logger)) : null;
+  let trunkSource: LayersModel | null = null;
+  let trunkCache: ProbeFeatureCache | undefined;
   try {
     const probe = shared ? probeCache(run, shared) : undefined;
     if (probe) {
@@ -69,6 +81,10 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
       await probe.views(labelledItems, Math.max(baselineSettings.views, config.views));
       ctx.signal.throwIfAborted();
     }
+    // Partial mode: the frozen trunk is the pretrained one in every fold — its output cached once per image and view.
+    trunkSource = mode === 'partial' && training.trunkCache !== 'off' ? await pretrainedClassifier(tf, meta, ctx.rng.fork('init'), ctx.logger) : null;
+    const trunk = trunkSource ? trunkCacheOf(run, trunkSource, items.length + pool.length) : undefined;
+    trunkCache = trunk;
     const classifier = async (): Promise<LayersModel> => shared ?? (await pretrainedClassifier(tf, meta, ctx.rng.fork('init'), ctx.logger));
     const release = (c: LayersModel): void => {
       if (c !== shared) c.dispose();
@@ -99,6 +115,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
         normalization: meta.normalization,
         concurrency: ctx.runtime.concurrency,
         ...(probe ? { probe } : {}),
+        ...(trunk ? { trunk } : {}),
         classifier,
         release,
         baselineSettings,
@@ -118,6 +135,15 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
         onRound: (fold, record, bench) => {
           ctx.metric({ ...roundMetric(record, bench, names), phase: 'cv-round', repeat: fold.repeat + 1, fold: fold.fold + 1 });
         },
+        ...(oneGo
+          ? {
+              arm: oneGo,
+              onArmEpoch: (fold: (typeof folds)[number], r: ConsistencyEpoch) => {
+                armEpochs[folds.indexOf(fold)]!.push(r);
+                ctx.metric(armEpochMetric(r, names, { split: `r${fold.repeat + 1}f${fold.fold + 1}`, arm: run.algorithm.name }));
+              },
+            }
+          : {}),
       },
       folds,
     );
@@ -168,6 +194,8 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
         pool,
         poolAugment: config.poolAugment,
         ...(probe ? { probe } : {}),
+        ...(trunk ? { trunk } : {}),
+        inference: inferenceOf(run),
         evaluation: { threshold: 0.5, beta: meta.beta, eceBins: config.eceBins },
         checkpoint: FIXED_SCHEDULE_RULE,
         checkpointDir: path.join(ctx.checkpointDir, 'final'),
@@ -207,6 +235,17 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
             quietLogger: prefixed(ctx.logger, 'final model, ', true),
             signal: ctx.signal,
             onEpoch: (round, r) => ctx.metric({ phase: 'epoch', split: 'final', round, ...r }),
+            ...(oneGo
+              ? {
+                  arm: {
+                    ...oneGo,
+                    onEpoch: (r: ConsistencyEpoch) => {
+                      finalArmEpochs.push(r);
+                      ctx.metric(armEpochMetric(r, names, { split: 'final', arm: run.algorithm.name }));
+                    },
+                  },
+                }
+              : {}),
           },
           settings,
         );
@@ -252,7 +291,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
         const sslEstimate = evaluateOutOfFold(arms.sslRows, { beta: meta.beta, eceBins: config.eceBins });
         const rounds = final.rounds.map(finalRoundSummary);
         const stop = final.stop ? { reason: 'no-pseudo-labels', message: final.stop } : null;
-        const summary = { stage: ctx.stageId, evaluation: 'cv', verdict, settings, finalRound: final.rounds.length, folds: arms.folds, rounds, stop };
+        const summary = { stage: ctx.stageId, evaluation: 'cv', algorithm: run.algorithm.name, verdict, settings, finalRound: final.rounds.length, folds: arms.folds, rounds, stop };
         const values: Record<string, number> = {
           ...numeric({ ...estimate }),
           temperature: settings.temperature,
@@ -266,6 +305,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
         };
         Object.assign(values, deltaValues(verdict.deltas));
         const figures = await renderCvFigures({ final, folds: arms.folds, verdict, classNames: names, prefix: ctx.stageId });
+        if (oneGo) figures.files.push(...(await renderConsistencyFigures({ algorithm: run.algorithm.name, folds: armEpochs, final: finalArmEpochs, classNames: names, prefix: ctx.stageId })));
         return {
           model: { ...artifact, meta: { ...artifact.meta, ssl: sslMeta } },
           pseudoLabels,
@@ -288,6 +328,8 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
     }
   } finally {
     if (shared && shared !== run.classifier) shared.dispose();
+    await trunkCache?.dispose();
+    trunkSource?.dispose();
   }
 }
 
@@ -318,4 +360,10 @@ function foldMetric(f: FoldOutcome): MetricRecord {
 
 function verdictMetric(v: CvVerdict): MetricRecord {
   return { phase: 'verdict', evaluation: 'cv', beat: v.beat, worse: v.worse, decidedBy: v.decidedBy, round: v.round, images: v.validationImages, sentence: v.sentence, ...deltaFields(v.deltas) };
+}
+
+/** One epoch of a one-go algorithm as a metrics.jsonl line: the epoch's scores plus mask rates, thresholds, pseudo-label accuracy. */
+function armEpochMetric(r: ConsistencyEpoch, [neg, pos]: [string, string], where: { split: string; arm: string }): MetricRecord {
+  const { thresholds, ...rest } = r;
+  return { phase: 'epoch', ...where, ...rest, [`maskRate_${neg}`]: r.maskRateNegative, [`maskRate_${pos}`]: r.maskRatePositive, [`threshold_${neg}`]: thresholds[0], [`threshold_${pos}`]: thresholds[1] };
 }

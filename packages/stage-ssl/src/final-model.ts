@@ -7,6 +7,8 @@
 import path from 'node:path';
 import type { LayersModel, Logger, Rng, Tf } from '@neuro-ssl/core';
 import { FIXED_SCHEDULE_RULE, metrics, trainClassifier, type EpochRecord, type TrainItem, type TrainSettings } from '@neuro-ssl/core/learn';
+import type { ConsistencyEpoch } from './algorithms/consistency-training.js';
+import type { ArmAlgorithm, ArmSettings } from './algorithms/ssl-algorithm.js';
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
 import type { FoldOutcome } from './cv-evaluation.js';
 import type { PoolImage } from './cv-plan.js';
@@ -115,6 +117,8 @@ export interface FinalModelOptions {
   quietLogger: Logger;
   signal?: AbortSignal;
   onEpoch?: (round: number, record: EpochRecord) => void;
+  /** A one-go algorithm (FixMatch, …): its validated run replaces the rounds (one "round" of the validated epochs). */
+  arm?: { algorithm: ArmAlgorithm<unknown>; options: unknown; settings: ArmSettings; onEpoch?: (record: ConsistencyEpoch) => void };
 }
 
 /** Trains the final model in place (`classifier`) and returns what each replayed round selected. */
@@ -141,6 +145,7 @@ export async function trainFinalModel(o: FinalModelOptions, settings: ValidatedS
     label: 'baseline',
     initHead: true,
     ...(l.probe ? { probe: l.probe } : {}),
+    ...(l.trunk ? { trunk: l.trunk } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onEpoch ? { onEpoch: (r: EpochRecord) => o.onEpoch!(0, r) } : {}),
   });
@@ -149,6 +154,7 @@ export async function trainFinalModel(o: FinalModelOptions, settings: ValidatedS
   const rounds: FinalRound[] = [];
   let baselinePool: number[] = [];
   let stop: string | null = null;
+  if (o.arm) return { ...(await replayArm(o, o.arm, settings, poolIds)), stop };
   for (let r = 1; r <= Math.max(1, settings.rounds); r++) {
     o.signal?.throwIfAborted();
     // With no round validated, the baseline's pool probabilities are still drawn at the final temperature.
@@ -182,4 +188,59 @@ export async function trainFinalModel(o: FinalModelOptions, settings: ValidatedS
     );
   }
   return { baselinePool, rounds, stop };
+}
+
+/** The final model of a one-go algorithm: from the final baseline, its run with the epochs the folds validated (nothing chosen). */
+async function replayArm(o: FinalModelOptions, arm: NonNullable<FinalModelOptions['arm']>, settings: ValidatedSettings, poolIds: readonly string[]): Promise<Omit<FinalModel, 'stop'>> {
+  const l = o.learnerOptions;
+  const temperature = o.calibratedSelection ? (settings.selectionTemperatures[0] ?? settings.temperature) : 1;
+  const baselinePool = Array.from(metrics.applyTemperature(await o.learner.poolLogits(1), temperature));
+  if (settings.rounds === 0) return { baselinePool, rounds: [] };
+  const epochs = settings.roundEpochs[0]!;
+  const prior = o.labelled.filter((t) => t.target === 1).length / o.labelled.length;
+  const result = await arm.algorithm.train(
+    {
+      tf: o.tf,
+      mode: l.mode,
+      classifier: o.classifier,
+      spec: l.spec,
+      preprocess: l.preprocess,
+      normalization: l.normalization,
+      concurrency: l.concurrency,
+      ...(l.probe ? { probe: l.probe } : {}),
+      ...(l.trunk ? { trunk: l.trunk } : {}),
+      labelled: o.labelled,
+      pool: o.pool,
+      validation: o.labelled.map((t) => ({ id: t.id, path: t.path, label: t.target })),
+      settings: { ...arm.settings, epochs },
+      checkpoint: FIXED_SCHEDULE_RULE,
+      evaluation: l.evaluation,
+      temperature,
+      prior,
+      truth: o.truth ? Float32Array.from(o.pool, (p) => o.truth!.get(p.id) ?? Number.NaN) : null,
+      checkpointDir: path.join(o.checkpointDir, arm.algorithm.name),
+      resumeKey: `${o.resumeKey}:${arm.algorithm.name}@${epochs}`,
+      rng: o.rng.fork(arm.algorithm.name),
+      logger: o.quietLogger,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(arm.onEpoch ? { onEpoch: arm.onEpoch } : {}),
+    },
+    arm.options,
+  );
+  const probabilities = Array.from(metrics.applyTemperature(await o.learner.poolLogits(2), temperature));
+  const picks: PseudoLabelPick[] = [];
+  result.pseudoLabels.labels.forEach((label, index) => {
+    const c = result.pseudoLabels.confidences[index]!;
+    if (label === 0 || label === 1) picks.push({ index, label, probability: label === 1 ? c : 1 - c });
+  });
+  const counts: [number, number] = [picks.filter((p) => p.label === 0).length, picks.filter((p) => p.label === 1).length];
+  const cutoff = typeof (arm.options as { threshold?: unknown }).threshold === 'number' ? ((arm.options as { threshold: number }).threshold) : Number.NaN;
+  const benchmark = o.truth ? benchmarkRound(picks, poolIds, probabilities, o.truth) : null;
+  o.logger.info(`final model, ${arm.algorithm.name}: ${epochs} epochs over ${o.pool.length} pool images + ${o.labelled.length} labelled; ${picks.length} pool images ended with a confident pseudo-label (${o.classNames[1]} ${counts[1]}, ${o.classNames[0]} ${counts[0]})`);
+  return {
+    baselinePool,
+    rounds: [
+      { round: 1, rule: { kind: 'threshold', value: cutoff }, cutoff, learningRate: arm.settings.learningRate, poolProbabilities: probabilities, picks, passed: counts, kept: counts, trainSize: o.labelled.length + o.pool.length, epochs, benchmark },
+    ],
+  };
 }

@@ -7,10 +7,11 @@ import path from 'node:path';
 import type { MetricRecord, PseudoLabels } from '@neuro-ssl/core';
 import { classifierArtifact, saveModelFolder, type ClassifierMeta } from '@neuro-ssl/core/learn';
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
-import { type SslOutputs, type SslRun, planOf, probeCache, resumeKeyOf, roundSettingsOf } from './run-context.js';
+import { type SslOutputs, type SslRun, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
 import { renderSslFigures } from './ssl-figures.js';
 import { TfLearner } from './ssl-learner.js';
-import { describeScore, runSslLoop, type LoopState } from './ssl-loop.js';
+import { runArmAsRound } from './arm-round.js';
+import { describeScore, runSslLoop, type LoopState, type RoundRecord } from './ssl-loop.js';
 import { describeBenchmark, numeric, readTruth, roundMetric, roundSummary, scoreSummary } from './ssl-report.js';
 import { sslSplit } from './ssl-split.js';
 import { describeRoundRule } from './threshold-schedule.js';
@@ -42,6 +43,8 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
     await probe.views(labelled, config.views);
     ctx.signal.throwIfAborted();
   }
+  // Partial mode: the classifier's frozen trunk, cached per image and view for every round.
+  const trunk = trunkCacheOf(run, classifier, labelled.length + validation.length + pool.length);
   const checkpoint = training.checkpoint;
   const calibration = { ...training.calibration, beta: meta.beta };
   const resumeKey = resumeKeyOf(run, plugin, { pool: pool.map((p) => p.id) });
@@ -57,6 +60,8 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
     pool,
     poolAugment: config.poolAugment,
     ...(probe ? { probe } : {}),
+    ...(trunk ? { trunk } : {}),
+    inference: inferenceOf(run),
     evaluation: { threshold: 0.5, beta: meta.beta, eceBins: config.eceBins },
     checkpoint,
     checkpointDir: ctx.checkpointDir,
@@ -73,32 +78,73 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
   try {
     const benchmarks: (PseudoLabelBenchmark | null)[] = [];
     const poolIds = pool.map((p) => p.id);
-    const state = await runSslLoop(learner, {
-      resumeKey,
-      rules,
-      labelled,
-      pool,
-      validationLabels: validation.map((v) => v.label),
-      calibratedSelection: config.calibratedSelection,
-      selection: { balance: config.balance, prior },
-      softLabels: config.softLabels,
-      ...(mode === 'probe' ? { poolViews: config.poolViews } : {}),
-      patience: config.patience,
-      maxEce: config.maxEce,
-      checkpoint,
-      calibration,
-      posWeight: config.posWeight,
-      learningRate: config.learningRate,
-      restart: config.restart,
-      classNames: names,
-      logger: ctx.logger,
-      signal: ctx.signal,
-      onRound: (record) => {
-        const bench = truth ? benchmarkRound(record.picks, poolIds, record.poolProbabilities, truth) : null;
-        if (bench) ctx.logger.info(`round ${record.round} benchmark: ${describeBenchmark(bench, names)}`);
-        ctx.metric(roundMetric(record, bench, names));
-      },
-    });
+    const onRound = (record: RoundRecord): void => {
+      const bench = truth ? benchmarkRound(record.picks, poolIds, record.poolProbabilities, truth) : null;
+      if (bench) ctx.logger.info(`round ${record.round} benchmark: ${describeBenchmark(bench, names)}`);
+      ctx.metric(roundMetric(record, bench, names));
+    };
+    // A one-go algorithm (FixMatch, FlexMatch, a plugin's) runs as one round from the input model.
+    const oneGo = run.algorithm.kind === 'arm' ? run.algorithm : null;
+    const state = oneGo
+      ? await runArmAsRound(learner, {
+          algorithm: oneGo,
+          options: run.algorithmOptions,
+          context: {
+            tf,
+            mode,
+            classifier,
+            spec: meta.spec,
+            preprocess: meta.preprocess,
+            normalization: meta.normalization,
+            concurrency: ctx.runtime.concurrency,
+            ...(probe ? { probe } : {}),
+            labelled,
+            pool,
+            validation,
+            settings: { epochs: config.epochs, learningRate: config.learningRate, batchSize: run.batchSize, weightDecay: training.settings.weightDecay, posWeight: config.posWeight, views: config.views },
+            evaluation: { threshold: 0.5, beta: meta.beta, eceBins: config.eceBins },
+            prior,
+            truth: truth ? Float32Array.from(pool, (p) => truth.get(p.id) ?? Number.NaN) : null,
+            checkpointDir: path.join(ctx.checkpointDir, oneGo.name),
+            resumeKey: `${resumeKey}:${oneGo.name}`,
+            rng: ctx.rng.fork(oneGo.name),
+            logger: ctx.logger,
+            signal: ctx.signal,
+          },
+          resumeKey,
+          checkpoint,
+          validationLabels: validation.map((v) => v.label),
+          calibration,
+          calibratedSelection: config.calibratedSelection,
+          posWeight: config.posWeight,
+          maxEce: config.maxEce,
+          classNames: names,
+          logger: ctx.logger,
+          onEpoch: (r) => ctx.metric({ phase: 'epoch', arm: oneGo.name, ...r, thresholds: r.thresholds.join(' ') }),
+          onRound,
+        })
+      : await runSslLoop(learner, {
+          resumeKey,
+          rules,
+          labelled,
+          pool,
+          validationLabels: validation.map((v) => v.label),
+          calibratedSelection: config.calibratedSelection,
+          selection: { balance: config.balance, prior },
+          softLabels: config.softLabels,
+          ...(mode === 'probe' ? { poolViews: config.poolViews } : {}),
+          patience: config.patience,
+          maxEce: config.maxEce,
+          checkpoint,
+          calibration,
+          posWeight: config.posWeight,
+          learningRate: config.learningRate,
+          restart: config.restart,
+          classNames: names,
+          logger: ctx.logger,
+          signal: ctx.signal,
+          onRound,
+        });
     // On resume the finished rounds were not replayed through onRound: recompute from the state.
     for (const r of state.rounds) benchmarks.push(truth ? benchmarkRound(r.picks, poolIds, r.poolProbabilities, truth) : null);
 
@@ -181,6 +227,8 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
     };
   } finally {
     learner.dispose();
+    await probe?.dispose();
+    await trunk?.dispose();
   }
 }
 

@@ -3,8 +3,9 @@
 
 import { createHash } from 'node:crypto';
 import type { DatasetIndex, Figure, LayersModel, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
-import { ProbeFeatureCache, featureExtractor, type BatchPlan, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
+import { ProbeFeatureCache, createTrunkCache, featureExtractor, type BatchPlan, type InferenceSetting, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
 import { stableStringify } from '@neuro-ssl/core/util';
+import type { SslAlgorithm } from './algorithms/ssl-algorithm.js';
 import { sslBatchPlan } from './ssl-batches.js';
 import type { ScheduleConfig, SslConfig } from './ssl-config.js';
 import type { RoundRule } from './threshold-schedule.js';
@@ -26,6 +27,9 @@ export interface SslRun {
   batchSize: number;
   schedule: ScheduleConfig;
   rules: RoundRule[];
+  /** `with.algorithm` (algorithms/registry.ts) and its options block resolved (undefined for `rounds` algorithms). */
+  algorithm: SslAlgorithm;
+  algorithmOptions: unknown;
 }
 
 export interface SslOutputs {
@@ -50,7 +54,38 @@ export function probeCache(run: SslRun, backboneOf: LayersModel): ProbeFeatureCa
     progress: ctx.progress,
     signal: ctx.signal,
     logger: ctx.logger,
+    inference: inferenceOf(run),
   });
+}
+
+/** The engine of forward passes that train nothing (runtime.inference, runtime.threads). */
+export function inferenceOf(run: SslRun): InferenceSetting {
+  return { request: run.ctx.runtime.inference, threads: run.ctx.runtime.threads };
+}
+
+/**
+ * Partial mode with `trunkCache: views`: the frozen trunk's output per image and view, computed once
+ * for every round (the trunk never trains in partial mode). Shares `backboneOf`'s layers; undefined
+ * otherwise, or when the cache would be too large (warned).
+ */
+export function trunkCacheOf(run: SslRun, backboneOf: LayersModel, images: number): ProbeFeatureCache | undefined {
+  const { ctx, meta } = run;
+  if (run.mode !== 'partial' || run.training.trunkCache === 'off') return undefined;
+  return (
+    createTrunkCache(run.tf, backboneOf, meta.spec.backbone, {
+      preprocess: meta.preprocess,
+      normalization: meta.normalization,
+      batchSize: run.batchSize,
+      concurrency: ctx.runtime.concurrency,
+      rng: ctx.rng.fork('views'),
+      progress: ctx.progress,
+      signal: ctx.signal,
+      logger: ctx.logger,
+      inference: inferenceOf(run),
+      images,
+      views: run.config.views,
+    }) ?? undefined
+  );
 }
 
 /** A round's trainer settings; the learning rate is the loop's, per round. */

@@ -1,6 +1,8 @@
 // The TensorFlow side of the loop: one classifier trained in place round after round with core's
 // trainClassifier (the head is kept: initHead false), predictions on the pool and on validation (in
-// probe mode from the cached backbone features, so only the head runs), and one state folder —
+// probe mode from the cached backbone features, so only the head runs; in partial mode with a trunk
+// cache from the cached trunk output, so only the top runs; otherwise the whole classifier on the
+// inference engine, ONNX Runtime where available), and one state folder —
 // best weights, Adam's state for `restart: continue`, the loop state — written atomically after every
 // round, which is both the rollback target and the resume point.
 
@@ -8,8 +10,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { LayersModel, Logger, PreprocessConfig, ProgressFactory, Rng, Tensor, Tf } from '@neuro-ssl/core';
 import type { ImageBatchItem, Normalization } from '@neuro-ssl/core/image';
-import { buildHead, copyHeadWeights, restoreOptimizer, restoreWeights, saveModelFolder, setTrainable, trainClassifier, type BatchPlan, type CheckpointRule, type ClassifierSpec, type EpochRecord, type EvaluationOptions, type ProbeFeatureCache, type TrainItem, type TrainMode, type TrainSettings, type TrainedClassifier, type ValidationItem } from '@neuro-ssl/core/learn';
-import { runOnImages } from '@neuro-ssl/core/models';
+import { buildHead, copyHeadWeights, imageLogits, restoreOptimizer, restoreWeights, saveModelFolder, setTrainable, trainClassifier, type BatchPlan, type InferenceSetting, type CheckpointRule, type ClassifierSpec, type EpochRecord, type EvaluationOptions, type ProbeFeatureCache, type TrainItem, type TrainMode, type TrainSettings, type TrainedClassifier, type ValidationItem } from '@neuro-ssl/core/learn';
+import { partialSplit } from '@neuro-ssl/core/models';
 import type { Learner, LoopState, TrainedRound } from './ssl-loop.js';
 
 const STATE_FILE = 'ssl-state.json';
@@ -30,6 +32,10 @@ export interface TfLearnerOptions {
   poolAugment: 'none' | 'weak';
   /** Probe mode: the frozen backbone's features. */
   probe?: ProbeFeatureCache;
+  /** Partial mode: the frozen trunk's output (the classifier's trunk never trains, so it stays valid every round). */
+  trunk?: ProbeFeatureCache;
+  /** The engine of predictions on images (pool, validation): absent = TF.js. */
+  inference?: InferenceSetting;
   /** How epochs inside a round are scored (threshold 0.5, like the train stage). */
   evaluation: EvaluationOptions;
   checkpoint: CheckpointRule;
@@ -66,24 +72,30 @@ export class TfLearner implements Learner {
   }
 
   async validationLogits(): Promise<Float32Array> {
-    if (this.o.probe) return this.headLogits(await this.o.probe.clean(this.o.validation));
-    return this.imageLogits(this.o.validation, null);
+    return this.logitsOf(this.o.validation);
   }
 
   /** The current model on any labelled images (a fold's held-out images), clean. */
   async logitsOf(items: readonly ImageBatchItem[]): Promise<Float32Array> {
     if (this.o.probe) return this.headLogits(await this.o.probe.clean(items));
+    if (this.trunk) return this.topLogits(await this.trunk.clean(items));
     return this.imageLogits(items, null);
   }
 
   async poolLogits(round: number): Promise<Float32Array> {
     const weak = this.o.poolAugment === 'weak';
-    if (this.o.probe) {
+    const cache = this.o.probe ?? this.trunk;
+    if (cache) {
       // View 0 is a fixed weak view per image: the same one every round, cached.
-      const features = weak ? (await this.o.probe.views(this.o.pool, 1)).views[0]! : await this.o.probe.clean(this.o.pool);
-      return this.headLogits(features);
+      const rows = weak ? (await cache.views(this.o.pool, 1)).views[0]! : await cache.clean(this.o.pool);
+      return this.o.probe ? this.headLogits(rows) : this.topLogits(rows);
     }
     return this.imageLogits(this.o.pool, weak ? this.o.rng.fork(`pool-${round}`) : null);
+  }
+
+  /** The trunk cache where partial mode trains on it. */
+  private get trunk(): ProbeFeatureCache | undefined {
+    return this.o.mode === 'partial' ? this.o.trunk : undefined;
   }
 
   /** `epochs`: this round's (the final model replays the epochs the folds validated); default the settings'. */
@@ -111,6 +123,8 @@ export class TfLearner implements Learner {
       ...(o.progress ? { progress: o.progress } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
       ...(o.probe ? { probe: o.probe } : {}),
+      ...(this.trunk ? { trunk: this.trunk } : {}),
+      ...(o.inference ? { inference: o.inference } : {}),
       ...(o.restart === 'continue' && this.optimizer ? { optimizer: this.optimizer } : {}),
       ...(plan ? { plan } : {}),
       ...(o.onEpoch ? { onEpoch: (r: EpochRecord) => o.onEpoch!(round, r) } : {}),
@@ -159,16 +173,39 @@ export class TfLearner implements Learner {
     return path.join(this.o.checkpointDir, `round-${round}`);
   }
 
+  /** The whole classifier on images, exported afresh to the inference engine (its weights change every round). */
   private async imageLogits(items: readonly ImageBatchItem[], rng: Rng | null): Promise<Float32Array> {
-    return runOnImages(this.tf, this.o.classifier, items.slice(), {
+    return imageLogits(this.tf, this.o.classifier, items, {
       preprocess: this.o.preprocess,
       normalization: this.o.normalization,
       batchSize: this.o.settings.batchSize,
       concurrency: this.o.concurrency,
-      outputDim: 1,
+      logger: this.o.logger,
+      ...(this.o.inference ? { inference: this.o.inference } : {}),
       ...(rng ? { augment: 'weak' as const, rng } : {}),
       ...(this.o.signal ? { signal: this.o.signal } : {}),
     });
+  }
+
+  /** The classifier's top (last stage + head, its own layers) on cached trunk output. */
+  private async topLogits(rows: Float32Array): Promise<Float32Array> {
+    const { tf } = this;
+    const { top, cutShape } = partialSplit(tf, this.o.classifier, this.o.spec.backbone);
+    try {
+      const dim = this.trunk!.dim;
+      const n = rows.length / dim;
+      const out = new Float32Array(n);
+      const batch = this.o.settings.batchSize;
+      for (let i = 0; i < n; i += batch) {
+        const k = Math.min(batch, n - i);
+        const logits = tf.tidy(() => top.predict(tf.tensor(rows.subarray(i * dim, (i + k) * dim), [k, ...cutShape])) as Tensor);
+        out.set((await logits.data()) as Float32Array, i);
+        logits.dispose();
+      }
+      return out;
+    } finally {
+      top.dispose();
+    }
   }
 
   /** The classifier's head alone on cached features (the backbone is frozen in probe mode). */
