@@ -17,7 +17,7 @@
 // geometric ops as one affine warp, then the intensity ops in a fixed order, then cutout).
 
 import type { Rng } from '../util/rng.js';
-import type { AugmentParams } from './augment.js';
+import { IDENTITY_AUGMENT, type AugmentParams } from './augment.js';
 
 export const RAND_AUGMENT_OPS = [
   'identity',
@@ -103,23 +103,7 @@ export function drawRandAugment(rng: Rng, policy: StrongAugmentPolicy = DEFAULT_
     ops.push(pool[k]!);
   }
   const R = RAND_AUGMENT_RANGES;
-  const p: AugmentParams = {
-    flip: false,
-    rotation: 0,
-    scale: 1,
-    shiftX: 0,
-    shiftY: 0,
-    shearX: 0,
-    shearY: 0,
-    brightness: 1,
-    contrast: 1,
-    gamma: 1,
-    sharpness: 1,
-    blurSigma: 0,
-    noiseSigma: 0,
-    noiseSeed: 0,
-    cutout: null,
-  };
+  const p: AugmentParams = { ...IDENTITY_AUGMENT };
   for (const op of ops) {
     const level = (rng.next() * policy.magnitude) / MAX_MAGNITUDE;
     const sign = rng.next() < 0.5 ? -1 : 1;

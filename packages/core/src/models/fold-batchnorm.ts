@@ -16,9 +16,8 @@
 import type { LayersModel, SymbolicTensor, Tensor } from '@tensorflow/tfjs';
 import type { Logger } from '../progress/logger.js';
 import type { Tf } from '../tf/types.js';
+import { modelNodes, type Layer, type LayerNode } from './model-nodes.js';
 
-type Layer = LayersModel['layers'][number];
-type LayerNode = Layer['inboundNodes'][number];
 type LayerConfig = Record<string, unknown>;
 
 const FOLDABLE_CONVS: ReadonlySet<string> = new Set(['Conv2D', 'DepthwiseConv2D']);
@@ -72,7 +71,7 @@ export function foldForInference(tf: Tf, model: LayersModel, logger?: Logger): L
 
 /** foldBatchNorm plus what was folded and what was not. */
 export function foldBatchNormReport(tf: Tf, model: LayersModel): FoldBatchNormReport {
-  const nodes = modelNodes(model);
+  const nodes = modelNodes(model, (m) => new FoldBatchNormError(`foldBatchNorm: ${m}`));
 
   // How many nodes of this model read each tensor (a model output counts as a reader), and how many
   // times each layer is applied in it.
@@ -185,33 +184,6 @@ function whyNotFoldable(node: LayerNode, readers: Map<number, number>, applicati
 
 function isInputNode(node: LayerNode): boolean {
   return node.inboundLayers.length === 0;
-}
-
-/** The nodes (layer applications) that compute the model's outputs from its inputs, in topological order. */
-function modelNodes(model: LayersModel): LayerNode[] {
-  const nodeOf = (layer: Layer, index: number): LayerNode => {
-    const node = layer.inboundNodes[index];
-    if (!node) throw new FoldBatchNormError(`foldBatchNorm: layer "${layer.name}" of ${model.name} has no node ${index}`);
-    return node;
-  };
-  const order: LayerNode[] = [];
-  const done = new Set<LayerNode>();
-  const stack: [LayerNode, boolean][] = model.outputs.map((t) => [nodeOf(t.sourceLayer, t.nodeIndex), false]).reverse() as [LayerNode, boolean][];
-  while (stack.length) {
-    const [node, expanded] = stack.pop() as [LayerNode, boolean];
-    if (done.has(node)) continue;
-    if (expanded) {
-      done.add(node);
-      order.push(node);
-      continue;
-    }
-    stack.push([node, true]);
-    for (let i = node.inboundLayers.length - 1; i >= 0; i--) {
-      const child = nodeOf(node.inboundLayers[i] as Layer, node.nodeIndices[i] as number);
-      if (!done.has(child)) stack.push([child, false]);
-    }
-  }
-  return order;
 }
 
 /** A new layer of the same class from the layer's config (with `override`), not yet built. */

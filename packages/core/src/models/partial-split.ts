@@ -7,9 +7,8 @@
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
 import type { Tf } from '../tf/types.js';
 import { getBackbone } from './registry.js';
+import { modelNodes, type Layer, type LayerNode } from './model-nodes.js';
 
-type Layer = LayersModel['layers'][number];
-type LayerNode = Layer['inboundNodes'][number];
 
 /** A model that cannot be cut where `mode: partial` starts training (the message says why). */
 export class PartialSplitError extends Error {
@@ -35,33 +34,6 @@ export function isPartialTrainable(layerName: string, backboneName: string): boo
   return layerName.startsWith('head_') || getBackbone(backboneName).lastStage.some((prefix) => layerName.startsWith(prefix));
 }
 
-/** The nodes (layer applications) computing the model's outputs, in topological order. */
-function modelNodes(model: LayersModel): LayerNode[] {
-  const nodeOf = (layer: Layer, index: number): LayerNode => {
-    const node = layer.inboundNodes[index];
-    if (!node) throw new PartialSplitError(`layer "${layer.name}" of ${model.name} has no node ${index}`);
-    return node;
-  };
-  const order: LayerNode[] = [];
-  const done = new Set<LayerNode>();
-  const stack: [LayerNode, boolean][] = model.outputs.map((t): [LayerNode, boolean] => [nodeOf(t.sourceLayer, t.nodeIndex), false]).reverse();
-  while (stack.length) {
-    const [node, expanded] = stack.pop() as [LayerNode, boolean];
-    if (done.has(node)) continue;
-    if (expanded) {
-      done.add(node);
-      order.push(node);
-      continue;
-    }
-    stack.push([node, true]);
-    for (let i = node.inboundLayers.length - 1; i >= 0; i--) {
-      const child = nodeOf(node.inboundLayers[i] as Layer, node.nodeIndices[i] as number);
-      if (!done.has(child)) stack.push([child, false]);
-    }
-  }
-  return order;
-}
-
 interface Cut {
   nodes: LayerNode[];
   /** Index in `nodes` of the first node partial mode trains. */
@@ -70,7 +42,7 @@ interface Cut {
 }
 
 function findCut(model: LayersModel, backboneName: string): Cut {
-  const nodes = modelNodes(model);
+  const nodes = modelNodes(model, (m) => new PartialSplitError(m));
   const first = nodes.findIndex((n) => n.inboundLayers.length > 0 && isPartialTrainable(n.outboundLayer.name, backboneName));
   if (first < 0) throw new PartialSplitError(`${model.name}: no layer of the ${backboneName} last stage (${getBackbone(backboneName).lastStage.join(', ')}) or head: nothing for partial mode to train`);
   const node = nodes[first] as LayerNode;
