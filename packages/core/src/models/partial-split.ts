@@ -7,7 +7,7 @@
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs';
 import type { Tf } from '../tf/types.js';
 import { getBackbone } from './registry.js';
-import { modelNodes, type Layer, type LayerNode } from './model-nodes.js';
+import { modelNodes, type LayerNode } from './model-nodes.js';
 
 
 /** A model that cannot be cut where `mode: partial` starts training (the message says why). */
