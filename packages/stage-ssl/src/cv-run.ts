@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { LayersModel, MetricRecord, PseudoLabels } from '@neuro-ssl/core';
 import { FIXED_SCHEDULE_RULE, classifierArtifact, evaluateOutOfFold, itemsForSplit, pooledEstimate, saveModelFolder, type ClassifierMeta, type ProbeFeatureCache, type SplitItem, type TrainItem, type TrainSettings } from '@neuro-ssl/core/learn';
 import type { ConsistencyEpoch } from './algorithms/consistency-training.js';
-import type { ArmSettings } from './algorithms/ssl-algorithm.js';
 import { renderConsistencyFigures } from './consistency-figures.js';
 import { renderCvFigures } from './cv-figures.js';
 import { runCvArms, type FoldOutcome } from './cv-evaluation.js';
@@ -18,7 +17,7 @@ import { cvVerdict, type CvVerdict } from './cv-verdict.js';
 import { describeSettings, trainFinalModel, validatedSettings, type FinalRound } from './final-model.js';
 import { hideLabels } from './hide-labels.js';
 import { pretrainedClassifier } from './pretrained.js';
-import { type SslOutputs, type SslRun, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
+import { type SslOutputs, type SslRun, armSettingsOf, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
 import { TfLearner, type TfLearnerOptions } from './ssl-learner.js';
 import { prefixed } from './prefixed-logger.js';
 import { benchmarkFields, describeBenchmark, numeric, readTruth, roundMetric } from './ssl-report.js';
@@ -50,7 +49,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
 
   const folds = planFolds(dataset, items, pool, config.cv, ctx.rng.fork('cv'), labelNames);
   // A one-go algorithm (FixMatch, FlexMatch, a plugin's) instead of the pseudo-label rounds.
-  const armSettings: ArmSettings = { epochs: config.epochs, learningRate: config.learningRate, batchSize: run.batchSize, weightDecay: training.settings.weightDecay, posWeight: config.posWeight, views: config.views };
+  const armSettings = armSettingsOf(run);
   const oneGo = run.algorithm.kind === 'arm' ? { algorithm: run.algorithm, options: run.algorithmOptions, settings: armSettings } : undefined;
   const armEpochs: ConsistencyEpoch[][] = folds.map(() => []);
   const finalArmEpochs: ConsistencyEpoch[] = [];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { MetricRecord, PseudoLabels } from '@neuro-ssl/core';
 import { classifierArtifact, saveModelFolder, type ClassifierMeta } from '@neuro-ssl/core/learn';
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
-import { type SslOutputs, type SslRun, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
+import { type SslOutputs, type SslRun, armSettingsOf, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
 import { renderSslFigures } from './ssl-figures.js';
 import { TfLearner } from './ssl-learner.js';
 import { runArmAsRound } from './arm-round.js';
@@ -101,7 +101,7 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
             labelled,
             pool,
             validation,
-            settings: { epochs: config.epochs, learningRate: config.learningRate, batchSize: run.batchSize, weightDecay: training.settings.weightDecay, posWeight: config.posWeight, views: config.views },
+            settings: armSettingsOf(run),
             evaluation: { threshold: 0.5, beta: meta.beta, eceBins: config.eceBins },
             prior,
             truth: truth ? Float32Array.from(pool, (p) => truth.get(p.id) ?? Number.NaN) : null,

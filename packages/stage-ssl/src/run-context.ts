@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import type { DatasetIndex, Figure, LayersModel, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
 import { ProbeFeatureCache, createTrunkCache, featureExtractor, type BatchPlan, type InferenceSetting, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
 import { stableStringify } from '@neuro-ssl/core/util';
-import type { SslAlgorithm } from './algorithms/ssl-algorithm.js';
+import type { StrongAugmentPolicy } from '@neuro-ssl/core/image';
+import type { ArmSettings, SslAlgorithm } from './algorithms/ssl-algorithm.js';
 import { sslBatchPlan } from './ssl-batches.js';
 import type { ScheduleConfig, SslConfig } from './ssl-config.js';
 import type { RoundRule } from './threshold-schedule.js';
@@ -55,7 +56,28 @@ export function probeCache(run: SslRun, backboneOf: LayersModel): ProbeFeatureCa
     signal: ctx.signal,
     logger: ctx.logger,
     inference: inferenceOf(run),
+    ...strongAugmentOf(run),
   });
+}
+
+/** `strongAugment` as the caches and image sources take it (absent when the YAML leaves it out). */
+function strongAugmentOf(run: SslRun): { strongAugment?: StrongAugmentPolicy } {
+  const policy = run.training.settings.strongAugment;
+  return policy ? { strongAugment: policy } : {};
+}
+
+/** What a one-go algorithm (FixMatch, FlexMatch, a plugin's) trains with: the `with:` block's settings. */
+export function armSettingsOf(run: SslRun): ArmSettings {
+  const { config, training } = run;
+  return {
+    epochs: config.epochs,
+    learningRate: config.learningRate,
+    batchSize: run.batchSize,
+    weightDecay: training.settings.weightDecay,
+    posWeight: config.posWeight,
+    views: config.views,
+    ...strongAugmentOf(run),
+  };
 }
 
 /** The engine of forward passes that train nothing (runtime.inference, runtime.threads). */
@@ -82,6 +104,7 @@ export function trunkCacheOf(run: SslRun, backboneOf: LayersModel, images: numbe
       signal: ctx.signal,
       logger: ctx.logger,
       inference: inferenceOf(run),
+      ...strongAugmentOf(run),
       images,
       views: run.config.views,
     }) ?? undefined

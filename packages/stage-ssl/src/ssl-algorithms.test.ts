@@ -81,6 +81,9 @@ describe('algorithm: fixmatch / flexmatch (probe, evaluation cv)', () => {
     expect((out.metrics.extra!.summary as { algorithm: string }).algorithm).toBe('fixmatch');
     const again = await run({ ...BASE, algorithm: 'fixmatch', fixmatch: { threshold: 0.8, ratio: 2 } });
     expect(again.out.metrics.values).toEqual(out.metrics.values);
+    // `strongAugment` reaches the strong views FixMatch trains on (magnitude 0: no shear, no cutout…).
+    const mild = await run({ ...BASE, algorithm: 'fixmatch', fixmatch: { threshold: 0.8, ratio: 2 }, strongAugment: { ops: 2, magnitude: 0 } });
+    expect(mild.out.metrics.values).not.toEqual(out.metrics.values);
   });
 
   it('FlexMatch: per-class thresholds that move with the learning status, logged every epoch', async () => {

@@ -116,6 +116,7 @@ export async function trainConsistencyArm(ctx: ArmContext, o: ConsistencyOptions
     preprocess: ctx.preprocess,
     normalization: ctx.normalization,
     concurrency: ctx.concurrency,
+    ...(settings.strongAugment ? { strongAugment: settings.strongAugment } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
   const validate = (): Promise<Float32Array> =>

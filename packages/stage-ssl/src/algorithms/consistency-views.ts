@@ -3,7 +3,7 @@
 // view per row. finetune/partial: the images themselves, decoded and augmented on the fly.
 
 import type { PreprocessConfig, Rng } from '@neuro-ssl/core';
-import { imageBatches, type AugmentLevel, type ImageBatchItem, type Normalization } from '@neuro-ssl/core/image';
+import { imageBatches, type AugmentLevel, type ImageBatchItem, type Normalization, type StrongAugmentPolicy } from '@neuro-ssl/core/image';
 import type { FeatureViews } from '@neuro-ssl/core/learn';
 
 export interface ConsistencyViews {
@@ -45,6 +45,8 @@ export interface ImageViewOptions {
   preprocess: PreprocessConfig;
   normalization: Normalization;
   concurrency: number;
+  /** The strong views' RandAugment policy (absent: core's default). */
+  strongAugment?: StrongAugmentPolicy;
   signal?: AbortSignal;
 }
 
@@ -55,7 +57,7 @@ export function onTheFlyImageViews(labelled: readonly ImageBatchItem[], pool: re
     if (indices.length === 0) return new Float32Array();
     const stream = imageBatches(
       indices.map((i) => items[i]!),
-      { preprocess: o.preprocess, normalization: o.normalization, batchSize: indices.length, concurrency: o.concurrency, augment: level, rng, ...(o.signal ? { signal: o.signal } : {}) },
+      { preprocess: o.preprocess, normalization: o.normalization, batchSize: indices.length, concurrency: o.concurrency, augment: level, rng, ...(level === 'strong' && o.strongAugment ? { strongAugment: o.strongAugment } : {}), ...(o.signal ? { signal: o.signal } : {}) },
     );
     for await (const batch of stream) return batch.data;
     throw new Error('consistency views: no image batch');

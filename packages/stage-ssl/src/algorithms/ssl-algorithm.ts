@@ -7,7 +7,7 @@
 // final model (a replay with the epochs the folds validated), metrics and figures.
 
 import type { JsonSchema, LayersModel, Logger, PreprocessConfig, Rng, Tf } from '@neuro-ssl/core';
-import type { ImageBatchItem, Normalization } from '@neuro-ssl/core/image';
+import type { ImageBatchItem, Normalization, StrongAugmentPolicy } from '@neuro-ssl/core/image';
 import type { CheckpointRule, ClassifierSpec, EvaluationOptions, ProbeFeatureCache, TrainItem, TrainMode, ValidationItem } from '@neuro-ssl/core/learn';
 import type { ConsistencyEpoch } from './consistency-training.js';
 
@@ -21,6 +21,8 @@ export interface ArmSettings {
   posWeight: number;
   /** Probe: weak views cached per labelled image. */
   views: number;
+  /** The strong views' RandAugment policy (`strongAugment`; absent: core's default). */
+  strongAugment?: StrongAugmentPolicy;
 }
 
 export interface ArmContext {
