@@ -1,61 +1,32 @@
 // `with.algorithm`: FixMatch and FlexMatch through the whole stage (probe, evaluation cv, benchmark
 // truth), the options blocks' config errors, and a plugin's algorithm registered without editing the stage.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODECS, createTestContext, silentLogger, type DatasetIndex, type MetricRecord, type ModelArtifact, type PoolLabels, type Tf } from '@neuro-ssl/core';
+import { CODECS, type PoolLabels } from '@neuro-ssl/core';
 import { validateWithSchema } from '@neuro-ssl/core/config';
-import { scanDataset, writeSyntheticScans } from '@neuro-ssl/core/data';
-import { loadTensorflow } from '@neuro-ssl/core/tf';
-import { writeSupervisedModel } from './__fixtures__/supervised-model.js';
+import { runSslStage, syntheticSslData, type SyntheticSslData } from './__fixtures__/synthetic-ssl-run.js';
 import type { ArmAlgorithm } from './algorithms/ssl-algorithm.js';
 import { sslConfigSchema, type SslConfig } from './ssl-config.js';
 import { algorithmRegistry } from './algorithms/registry.js';
 import { createSslStage, sslStage } from './ssl-stage.js';
 
-let dir: string;
-let dataset: DatasetIndex;
-let model: ModelArtifact;
-let tf: Tf;
+let data: SyntheticSslData;
 let truthLabels: PoolLabels;
-const preprocess = { normalize: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
 
 // Probe mode at test size: two outer folds, a few passes over the pool.
 const BASE = { epochs: 4, learningRate: 0.01, views: 2, batchSize: 4, bootstrap: 200, cv: { folds: 2 }, evaluation: 'cv' };
 
 async function run(raw: Record<string, unknown>, stage = sslStage) {
-  const { value, issues } = validateWithSchema<SslConfig>(stage.configSchema, raw, { file: 'test.yaml' });
-  expect(issues).toEqual([]);
-  const lines: string[] = [];
-  const records: MetricRecord[] = [];
-  const ctx = createTestContext({
-    runtime: { batchSize: 4 },
-    seed: 5,
-    lines,
-    workDir: await fs.mkdtemp(path.join(dir, 'work-')),
-    checkpointDir: await fs.mkdtemp(path.join(dir, 'ckpt-')),
-  });
-  ctx.stageId = 'ssl';
-  ctx.metric = (r) => records.push(r);
-  const out = await stage.run(ctx, value, { dataset, model, poolLabels: truthLabels });
-  return { out, lines, records };
+  return runSslStage(data, stage, raw, { batchSize: 4, poolLabels: truthLabels });
 }
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ssl-algorithms-'));
-  const scans = await writeSyntheticScans(path.join(dir, 'data'), { labelledPerClass: 10, unlabelledPerClass: 20, size: 40 });
-  dataset = await scanDataset(
-    { root: scans.root, labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } }, unlabelled: { dir: 'sans_label' }, onBadFile: 'fail', duplicates: { threshold: 0 }, preprocess },
-    { logger: silentLogger },
-  );
-  truthLabels = { source: 'truth.csv', labels: Object.fromEntries([...scans.unlabelledTruth].map(([f, l]) => [`sans_label/${f}`, l])) };
-  tf = (await loadTensorflow({ backend: 'cpu' })).tf;
-  model = await writeSupervisedModel(tf, { dir: path.join(dir, 'supervised'), dataset, preprocess, trainPerClass: 6, epochs: 10, seed: 3 });
+  data = await syntheticSslData('ssl-algorithms-');
+  ({ truthLabels } = data);
 }, 120_000);
 
 afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rm(data.dir, { recursive: true, force: true });
 });
 
 describe('algorithm: fixmatch / flexmatch (probe, evaluation cv)', () => {

@@ -1,60 +1,30 @@
 // The self-training stage with evaluation: cv (the default for small labelled sets): both arms per
 // fold, a verdict on every labelled image out of fold, and a final model on every labelled image.
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CODECS, createTestContext, silentLogger, type DatasetIndex, type MetricRecord, type ModelArtifact, type PoolLabels, type Tf } from '@neuro-ssl/core';
-import { validateWithSchema } from '@neuro-ssl/core/config';
-import { scanDataset, writeSyntheticScans } from '@neuro-ssl/core/data';
-import { loadTensorflow } from '@neuro-ssl/core/tf';
-import { writeSupervisedModel } from './__fixtures__/supervised-model.js';
-import { sslConfigSchema, type SslConfig } from './ssl-config.js';
+import { CODECS, type DatasetIndex, type PoolLabels } from '@neuro-ssl/core';
+import { runSslStage, syntheticSslData, type SyntheticSslData } from './__fixtures__/synthetic-ssl-run.js';
 import { sslStage } from './ssl-stage.js';
 
-let dir: string;
+let data: SyntheticSslData;
 let dataset: DatasetIndex;
-let model: ModelArtifact;
-let tf: Tf;
 let truthLabels: PoolLabels;
-const preprocess = { normalize: true, clahe: false, crop: 'brain' as const, imageSize: 32 };
 const NO_POOL_LABELS: PoolLabels = { source: null, labels: {} };
 
 // Probe mode at test size; two outer folds keep the test short.
 const CV = { schedule: { type: 'linear', from: 0.6, to: 0.9, rounds: 2 }, epochs: 8, learningRate: 0.01, views: 2, batchSize: 8, bootstrap: 200, cv: { folds: 2 } };
 
 async function run(raw: Record<string, unknown>, poolLabels: PoolLabels = NO_POOL_LABELS) {
-  const { value, issues } = validateWithSchema<SslConfig>(sslConfigSchema(), raw, { file: 'test.yaml' });
-  expect(issues).toEqual([]);
-  const lines: string[] = [];
-  const records: MetricRecord[] = [];
-  const ctx = createTestContext({
-    runtime: { batchSize: 8 },
-    seed: 5,
-    lines,
-    workDir: await fs.mkdtemp(path.join(dir, 'work-')),
-    checkpointDir: await fs.mkdtemp(path.join(dir, 'ckpt-')),
-  });
-  ctx.stageId = 'ssl';
-  ctx.metric = (r) => records.push(r);
-  const out = await sslStage.run(ctx, value, { dataset, model, poolLabels });
-  return { out, lines, records };
+  return runSslStage(data, sslStage, raw, { batchSize: 8, poolLabels });
 }
 
 beforeAll(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ssl-cv-'));
-  const scans = await writeSyntheticScans(path.join(dir, 'data'), { labelledPerClass: 10, unlabelledPerClass: 20, size: 40 });
-  dataset = await scanDataset(
-    { root: scans.root, labelled: { dir: 'avec_labels', classes: { Cancer: 1, Normal: 0 } }, unlabelled: { dir: 'sans_label' }, onBadFile: 'fail', duplicates: { threshold: 0 }, preprocess },
-    { logger: silentLogger },
-  );
-  truthLabels = { source: 'truth.csv', labels: Object.fromEntries([...scans.unlabelledTruth].map(([f, l]) => [`sans_label/${f}`, l])) };
-  tf = (await loadTensorflow({ backend: 'cpu' })).tf;
-  model = await writeSupervisedModel(tf, { dir: path.join(dir, 'supervised'), dataset, preprocess, trainPerClass: 6, epochs: 10, seed: 3 });
+  data = await syntheticSslData('ssl-cv-');
+  ({ dataset, truthLabels } = data);
 }, 120_000);
 
 afterAll(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
+  await fs.rm(data.dir, { recursive: true, force: true });
 });
 
 describe('ssl stage, evaluation: cv', () => {
