@@ -20,7 +20,7 @@ import { pretrainedClassifier } from './pretrained.js';
 import { type SslOutputs, type SslRun, armSettingsOf, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
 import { TfLearner, type TfLearnerOptions } from './ssl-learner.js';
 import { prefixed } from './prefixed-logger.js';
-import { benchmarkFields, describeBenchmark, numeric, readTruth, roundMetric } from './ssl-report.js';
+import { armEpochMetric, benchmarkFields, describeBenchmark, numeric, readTruth, roundMetric } from './ssl-report.js';
 import { describeRoundRule } from './threshold-schedule.js';
 import { deltaFields, deltaValues, VERDICT_METRICS } from './verdict.js';
 
@@ -359,10 +359,4 @@ function foldMetric(f: FoldOutcome): MetricRecord {
 
 function verdictMetric(v: CvVerdict): MetricRecord {
   return { phase: 'verdict', evaluation: 'cv', beat: v.beat, worse: v.worse, decidedBy: v.decidedBy, round: v.round, images: v.validationImages, sentence: v.sentence, ...deltaFields(v.deltas) };
-}
-
-/** One epoch of a one-go algorithm as a metrics.jsonl line: the epoch's scores plus mask rates, thresholds, pseudo-label accuracy. */
-function armEpochMetric(r: ConsistencyEpoch, [neg, pos]: [string, string], where: { split: string; arm: string }): MetricRecord {
-  const { thresholds, ...rest } = r;
-  return { phase: 'epoch', ...where, ...rest, [`maskRate_${neg}`]: r.maskRateNegative, [`maskRate_${pos}`]: r.maskRatePositive, [`threshold_${neg}`]: thresholds[0], [`threshold_${pos}`]: thresholds[1] };
 }

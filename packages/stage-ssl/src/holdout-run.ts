@@ -12,7 +12,7 @@ import { renderSslFigures } from './ssl-figures.js';
 import { TfLearner } from './ssl-learner.js';
 import { runArmAsRound } from './arm-round.js';
 import { describeScore, runSslLoop, type LoopState, type RoundRecord } from './ssl-loop.js';
-import { describeBenchmark, numeric, readTruth, roundMetric, roundSummary, scoreSummary } from './ssl-report.js';
+import { armEpochMetric, describeBenchmark, numeric, readTruth, roundMetric, roundSummary, scoreSummary } from './ssl-report.js';
 import { sslSplit } from './ssl-split.js';
 import { describeRoundRule } from './threshold-schedule.js';
 import { deltaFields, deltaValues, sslVerdict, verdictCandidate, type Verdict } from './verdict.js';
@@ -120,7 +120,7 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
           maxEce: config.maxEce,
           classNames: names,
           logger: ctx.logger,
-          onEpoch: (r) => ctx.metric({ phase: 'epoch', arm: oneGo.name, ...r, thresholds: r.thresholds.join(' ') }),
+          onEpoch: (r) => ctx.metric(armEpochMetric(r, names, { arm: oneGo.name })),
           onRound,
         })
       : await runSslLoop(learner, {

@@ -74,7 +74,11 @@ describe('algorithm: fixmatch / flexmatch on images (holdout)', () => {
     const base = { evaluation: 'holdout', epochs: 1, learningRate: 1e-3, batchSize: 4, bootstrap: 100 };
     const finetune = await run({ ...base, mode: 'finetune', algorithm: 'fixmatch', fixmatch: { ratio: 1, threshold: 0.6 } });
     expect(finetune.lines.join('\n')).toMatch(/fixmatch: best epoch 1\/1/);
-    expect(finetune.records.filter((r) => r.phase === 'epoch' && r['arm'] === 'fixmatch')).toHaveLength(1);
+    const holdoutEpochs = finetune.records.filter((r) => r.phase === 'epoch' && r['arm'] === 'fixmatch');
+    expect(holdoutEpochs).toHaveLength(1);
+    // the same per-class columns as under evaluation: cv
+    expect((holdoutEpochs[0]!['maskRate_Normal'] as number) + (holdoutEpochs[0]!['maskRate_Cancer'] as number)).toBeCloseTo(holdoutEpochs[0]!['maskRate'] as number, 9);
+    expect(holdoutEpochs[0]!['threshold_Cancer']).toBe(0.6);
     expect((finetune.out.model.meta as { mode: string }).mode).toBe('finetune');
     const partial = await run({ ...base, mode: 'partial', algorithm: 'flexmatch', flexmatch: { ratio: 1, views: 1 } });
     const text = partial.lines.join('\n');

@@ -4,6 +4,7 @@
 
 import type { MetricRecord, PoolLabels, StageContext } from '@neuro-ssl/core';
 import type { PseudoLabelBenchmark } from './benchmark.js';
+import type { ConsistencyEpoch } from './algorithms/consistency-training.js';
 import type { RoundRecord, Scored } from './ssl-loop.js';
 
 /** Benchmark mode: the true labels of the pool (data.unlabelled.labelsFile), for reporting only. */
@@ -80,4 +81,10 @@ export function scoreSummary(s: Scored): Record<string, unknown> {
 
 export function numeric(record: Record<string, unknown>): Record<string, number> {
   return Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number'));
+}
+
+/** One epoch of a one-go algorithm as a metrics.jsonl line: the epoch's scores plus mask rates, thresholds, pseudo-label accuracy. */
+export function armEpochMetric(r: ConsistencyEpoch, [neg, pos]: [string, string], where: { split?: string; arm: string }): MetricRecord {
+  const { thresholds, ...rest } = r;
+  return { phase: 'epoch', ...where, ...rest, [`maskRate_${neg}`]: r.maskRateNegative, [`maskRate_${pos}`]: r.maskRatePositive, [`threshold_${neg}`]: thresholds[0], [`threshold_${pos}`]: thresholds[1] };
 }
