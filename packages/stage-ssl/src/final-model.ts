@@ -13,6 +13,7 @@ import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
 import type { FoldOutcome } from './cv-evaluation.js';
 import type { PoolImage } from './cv-plan.js';
 import { selectPseudoLabels, type PseudoLabelPick, type SelectionOptions } from './pseudo-label.js';
+import type { RoundRecord } from './ssl-loop.js';
 import type { TfLearner, TfLearnerOptions } from './ssl-learner.js';
 import { describeRoundRule, type RoundRule } from './threshold-schedule.js';
 
@@ -68,20 +69,10 @@ export function describeSettings(s: ValidatedSettings, folds: number, why = 'the
   return `${s.baselineEpochs} baseline epochs, then ${rounds}; temperature ${s.temperature.toFixed(3)}, threshold ${s.threshold.toFixed(3)} (medians over ${folds} folds)`;
 }
 
-export interface FinalRound {
-  round: number;
-  rule: RoundRule;
-  cutoff: number;
-  learningRate: number;
-  /** The pool's probability of the positive class as the selection saw it. */
-  poolProbabilities: number[];
-  picks: PseudoLabelPick[];
-  passed: [number, number];
-  kept: [number, number];
-  trainSize: number;
-  epochs: number;
+/** A replayed round: what the loop records of a round, less its validation (nothing is held out), plus its benchmark. */
+export type FinalRound = Pick<RoundRecord, 'round' | 'rule' | 'cutoff' | 'learningRate' | 'poolProbabilities' | 'picks' | 'passed' | 'kept' | 'trainSize' | 'epochs'> & {
   benchmark: PseudoLabelBenchmark | null;
-}
+};
 
 export interface FinalModel {
   /** The pool's probabilities under the final baseline (before any round). */
