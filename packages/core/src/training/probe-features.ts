@@ -91,6 +91,22 @@ export class ProbeFeatureCache {
     if (model !== this.extractor) model.dispose();
   }
 
+  /**
+   * Clean rows computed elsewhere — the extract stage's features of the same frozen backbone (see
+   * reusableFeatures) — taken as they are; returns how many were new to the cache.
+   */
+  adoptClean(rows: ReadonlyMap<string, Float32Array>): number {
+    let added = 0;
+    for (const [id, row] of rows) {
+      if (row.length !== this.dim) throw new Error(`ProbeFeatureCache.adoptClean: image "${id}" has ${row.length} numbers, the cache's rows ${this.dim}`);
+      const key = keyOf('clean', id);
+      if (this.rows.has(key)) continue;
+      this.rows.set(key, row);
+      added++;
+    }
+    return added;
+  }
+
   /** Un-augmented features, row-major [items × dim]. */
   async clean(items: readonly ImageBatchItem[]): Promise<Float32Array> {
     return this.view(items, 'clean');
@@ -109,10 +125,23 @@ export class ProbeFeatureCache {
     const cleanRow = new Map<string, Float32Array>();
     items.filter((_, i) => per[i] === 0).forEach((item, k) => cleanRow.set(item.id, clean.subarray(k * dim, (k + 1) * dim)));
     const views: Float32Array[] = [];
+    // An image is decoded and preprocessed once for all the views of this call, not once per view:
+    // the views differ only in the augmentation drawn on top.
+    const decoded = new Map<string, Promise<GreyImage>>();
+    const loadOnce = (item: ImageBatchItem): Promise<GreyImage> => {
+      let image = decoded.get(item.id);
+      if (!image) {
+        image = loadPreprocessed(item.path, this.options.preprocess);
+        // A failure surfaces where the image is awaited; a cached copy left unawaited must not crash the process.
+        image.catch(() => undefined);
+        decoded.set(item.id, image);
+      }
+      return image;
+    };
     for (let v = 0; v < count; v++) {
       const wanted = items.filter((_, i) => (per[i] as number) > 0 && v < (per[i] as number));
       const view: View = level === 'weak' ? v : { strong: v };
-      await this.view(wanted, view);
+      await this.view(wanted, view, loadOnce);
       const out = new Float32Array(items.length * dim);
       items.forEach((item, i) => {
         const n = per[i] as number;
@@ -144,7 +173,7 @@ export class ProbeFeatureCache {
     return this.runner;
   }
 
-  private async view(items: readonly ImageBatchItem[], view: View): Promise<Float32Array> {
+  private async view(items: readonly ImageBatchItem[], view: View, load?: (item: ImageBatchItem) => Promise<GreyImage>): Promise<Float32Array> {
     const dim = this.dim;
     const key = (id: string): string => keyOf(view, id);
     const missing = items.filter((item) => !this.rows.has(key(item.id)));
@@ -156,7 +185,7 @@ export class ProbeFeatureCache {
       const values = await runOnImages(this.tf, model, missing.slice(), {
         ...rest,
         outputDim: dim,
-        ...(view === 'clean' ? {} : { load: this.augmentedLoader(view) }),
+        ...(view === 'clean' ? {} : { load: this.augmentedLoader(view, load) }),
         ...(bar ? { progress: bar } : {}),
         ...(engine ? { engine } : {}),
       });
@@ -169,11 +198,14 @@ export class ProbeFeatureCache {
     return out;
   }
 
-  private augmentedLoader(view: number | { strong: number }): (item: ImageBatchItem) => Promise<GreyImage> {
+  private augmentedLoader(
+    view: number | { strong: number },
+    load: (item: ImageBatchItem) => Promise<GreyImage> = (item) => loadPreprocessed(item.path, this.options.preprocess),
+  ): (item: ImageBatchItem) => Promise<GreyImage> {
     const weak = typeof view === 'number';
     const rng = this.options.rng.fork(weak ? `view-${view}` : `strong-view-${view.strong}`);
     const level: AugmentLevel = weak ? 'weak' : 'strong';
-    return async (item) => augment(await loadPreprocessed(item.path, this.options.preprocess), level, rng.fork(item.id), this.options.strongAugment);
+    return async (item) => augment(await load(item), level, rng.fork(item.id), this.options.strongAugment);
   }
 }
 
