@@ -68,9 +68,16 @@ export async function buildPlan(config: ExperimentConfig, file: string, source: 
       if (typeof bound === 'string') at(where, `input "${inputName}" (${kind}): ${bound}`);
       else bindings[inputName] = { kind, source: bound };
     }
+    // Optional inputs: an explicit mapping must bind; otherwise bound when an earlier stage offers one.
+    for (const [inputName, kind] of Object.entries(plugin.optionalInputs ?? {})) {
+      const mapped = stage.inputs[inputName];
+      const bound = bindInput(kind, mapped, planned);
+      if (typeof bound !== 'string') bindings[inputName] = { kind, source: bound };
+      else if (mapped !== undefined) at(['stages', index, 'inputs', inputName], `input "${inputName}" (${kind}, optional): ${bound}`);
+    }
     for (const extra of Object.keys(stage.inputs)) {
-      if (!(extra in plugin.inputs)) {
-        const declared = Object.keys(plugin.inputs);
+      if (!(extra in plugin.inputs) && !(extra in (plugin.optionalInputs ?? {}))) {
+        const declared = [...Object.keys(plugin.inputs), ...Object.keys(plugin.optionalInputs ?? {}).map((n) => `${n} (optional)`)];
         at(['stages', index, 'inputs', extra], `${plugin.name} has no input "${extra}" (its inputs: ${declared.join(', ') || 'none'})`);
       }
     }

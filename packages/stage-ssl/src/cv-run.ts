@@ -70,7 +70,7 @@ export async function runCv(run: SslRun, plugin: { name: string; version: string
   let trunkSource: LayersModel | null = null;
   let trunkCache: ProbeFeatureCache | undefined;
   try {
-    const probe = shared ? probeCache(run, shared) : undefined;
+    const probe = shared ? probeCache(run, shared, true) : undefined;
     if (probe) {
       // The backbone's passes up front: the pool and every labelled image clean (scoring), and the
       // labelled images' weak views (the baseline's and the rounds' counts; a view depends on its image alone).

@@ -34,7 +34,7 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
       `${pool.length} unlabelled; ${schedule.type} schedule ${rules.map(describeRoundRule).join(', ')}; ${config.epochs} epochs per round, lr ${config.learningRate}, restart ${config.restart}`,
   );
 
-  const probe = mode === 'probe' ? probeCache(run, classifier) : undefined;
+  const probe = mode === 'probe' ? probeCache(run, classifier, meta.mode === 'probe') : undefined;
   if (probe) {
     // The backbone's passes up front, with one progress bar each: the pool (clean, for scoring) and
     // the labelled training views. A view depends on its image alone, so computing lazily would give

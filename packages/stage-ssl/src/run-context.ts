@@ -2,8 +2,8 @@
 // config, the input model loaded, and the pieces built from them the same way for both.
 
 import { createHash } from 'node:crypto';
-import type { DatasetIndex, Figure, LayersModel, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
-import { ProbeFeatureCache, createTrunkCache, featureExtractor, type BatchPlan, type InferenceSetting, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
+import type { DatasetIndex, FeatureTable, Figure, LayersModel, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
+import { ProbeFeatureCache, createTrunkCache, featureExtractor, reusableFeatures, type BatchPlan, type InferenceSetting, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
 import { stableStringify } from '@neuro-ssl/core/util';
 import type { StrongAugmentPolicy } from '@neuro-ssl/core/image';
 import type { ArmSettings, SslAlgorithm } from './algorithms/ssl-algorithm.js';
@@ -16,6 +16,8 @@ export interface SslRun {
   config: SslConfig;
   dataset: DatasetIndex;
   poolLabels: PoolLabels;
+  /** The extract stage's features (optional input): a probe's clean features when they match. */
+  features?: FeatureTable;
   tf: Tf;
   backend: string;
   /** The input model (the train stage's). */
@@ -40,12 +42,16 @@ export interface SslOutputs {
   figures: Figure;
 }
 
-/** Probe mode: the frozen backbone's features, computed once per image and view. */
-export function probeCache(run: SslRun, backboneOf: LayersModel): ProbeFeatureCache {
+/**
+ * Probe mode: the frozen backbone's features, computed once per image and view. `pretrained`: the
+ * backbone holds the weights file's weights (the classifier was a probe, or it is rebuilt pretrained),
+ * so the extract stage's features (the optional `features` input) are its clean rows when they match.
+ */
+export function probeCache(run: SslRun, backboneOf: LayersModel, pretrained: boolean): ProbeFeatureCache {
   const { ctx, meta } = run;
   // Shares the classifier's layers (do not dispose it): the backbone never trains in probe mode, so its features stay valid.
   const extractor = featureExtractor(run.tf, backboneOf);
-  return new ProbeFeatureCache(run.tf, extractor, {
+  const cache = new ProbeFeatureCache(run.tf, extractor, {
     preprocess: meta.preprocess,
     normalization: meta.normalization,
     batchSize: run.batchSize,
@@ -58,6 +64,14 @@ export function probeCache(run: SslRun, backboneOf: LayersModel): ProbeFeatureCa
     inference: inferenceOf(run),
     ...strongAugmentOf(run),
   });
+  if (run.features) {
+    const reuse = pretrained ? reusableFeatures(run.features, meta) : { reason: `the backbone was trained (the model is a ${meta.mode} model)` };
+    if ('rows' in reuse) {
+      const added = cache.adoptClean(reuse.rows);
+      ctx.logger.info(`features: the extract stage's features of ${added} image(s) (computed on ${reuse.engine}) are this backbone's clean features; the pool is not run again`);
+    } else ctx.logger.info(`features: the extract stage's features are not used (${reuse.reason})`);
+  }
+  return cache;
 }
 
 /** `strongAugment` as the caches and image sources take it (absent when the YAML leaves it out). */

@@ -46,6 +46,9 @@ export function createSslStage(options: SslStageOptions = {}) {
     configSchema: sslConfigSchema(algorithms),
     // poolLabels: the benchmark's true classes of the pool (empty outside benchmark mode), for reporting only.
     inputs: { dataset: 'DatasetIndex', model: 'Model', poolLabels: 'PoolLabels' },
+    // The extract stage's features, when they are the probe's frozen features (same backbone, weights
+    // and preprocessing): the pool is then not run through the backbone a second time.
+    optionalInputs: { features: 'FeatureTable' },
     outputs: { model: 'Model', pseudoLabels: 'PseudoLabels', metrics: 'Metrics', figures: 'Figure' },
 
     // Self-training needs a pool: say so before the stages before it run, not after.
@@ -54,7 +57,7 @@ export function createSslStage(options: SslStageOptions = {}) {
         ? [`the dataset under ${inputs.dataset.root} has no unlabelled image (no readable file in data.unlabelled.dir): self-training needs a pool; point data.unlabelled.dir at the unlabelled images, or remove the ssl stage`]
         : [],
 
-    async run(ctx, config: SslConfig, { dataset, model, poolLabels }) {
+    async run(ctx, config: SslConfig, { dataset, model, poolLabels, features }) {
       const handle = await ctx.tf();
       const { tf } = handle;
       const { model: classifier, meta } = await loadClassifier(tf, model);
@@ -78,7 +81,7 @@ export function createSslStage(options: SslStageOptions = {}) {
           );
         }
         const schedule = resolveSchedule(config.schedule);
-        const run = { ctx, config, dataset, poolLabels, tf, backend: handle.backend, classifier, meta, names: classNamesOf(meta.classes), mode, training, batchSize, schedule, rules: scheduleRules(schedule), algorithm, algorithmOptions };
+        const run = { ctx, config, dataset, poolLabels, ...(features ? { features } : {}), tf, backend: handle.backend, classifier, meta, names: classNamesOf(meta.classes), mode, training, batchSize, schedule, rules: scheduleRules(schedule), algorithm, algorithmOptions };
         return evaluation === 'cv' ? await runCv(run, plugin) : await runHoldout(run, plugin);
       } finally {
         classifier.dispose();

@@ -34,6 +34,7 @@ export { MODEL_JSON, loadModelFolder, restoreOptimizer, restoreWeights, saveMode
 export { epochResults, fit, type BatchSource, type EpochRecord, type EpochResult, type FitOptions, type FitResult, type TrainBatch } from '../training/fit.js';
 export { featureBatchSource, imageBatchSource, type BatchPlan, type FeatureViews, type ImageSourceOptions, type TrainItem } from '../training/batch-sources.js';
 export { ProbeFeatureCache, type ProbeFeatureOptions } from '../training/probe-features.js';
+export { reusableFeatures, type ReusableFeatures } from '../training/reuse-features.js';
 export { TRUNK_CACHE_LIMIT_BYTES, createTrunkCache, type TrunkCacheMode, type TrunkCacheOptions } from '../training/trunk-cache.js';
 export { imageLogits, type ImageLogitsOptions, type InferenceSetting } from '../training/image-logits.js';
 export { trainClassifier, type TrainClassifierOptions, type TrainSettings, type TrainedClassifier, type ValidationItem } from '../training/train-classifier.js';

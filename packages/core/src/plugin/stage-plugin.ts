@@ -54,7 +54,7 @@ export interface StageContext {
   headline(line: string): void;
 }
 
-export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = PortSpec, O extends PortSpec = PortSpec> {
+export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = PortSpec, O extends PortSpec = PortSpec, OI extends PortSpec = Record<never, never>> {
   /** Package-style name, e.g. "@neuro-ssl/stage-extract". */
   name: string;
   /** Bump when outputs for the same config would change: it is part of the cache key. */
@@ -63,6 +63,12 @@ export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = P
   /** JSON Schema of the `with:` block; defaults in it are filled before `run`. */
   configSchema: JsonSchema;
   inputs: I;
+  /**
+   * Inputs the stage can do without: bound like `inputs` (by kind, or by name under the YAML's
+   * `inputs:`) when an earlier stage produces one, and then part of the cache key; absent otherwise.
+   * E.g. ssl reuses extract's features of the pool instead of computing them again.
+   */
+  optionalInputs?: OI;
   outputs: O;
   /**
    * Optional: what else, beyond config, inputs and seed, decides the outputs — e.g. the hash of a
@@ -77,16 +83,16 @@ export interface StagePlugin<C = Record<string, unknown>, I extends PortSpec = P
    * the dataset or the pool labels (other stages' outputs are not passed).
    */
   check?(config: C, env: { experimentDir: string; inputs: Partial<PortValues<I>> }): Promise<string[]> | string[];
-  run(ctx: StageContext, config: C, inputs: PortValues<I>): Promise<PortValues<O>>;
+  run(ctx: StageContext, config: C, inputs: PortValues<I> & Partial<PortValues<OI>>): Promise<PortValues<O>>;
 }
 
 /** Identity helper that gives a plugin object full type inference. */
-export function defineStage<C, I extends PortSpec, O extends PortSpec>(plugin: StagePlugin<C, I, O>): StagePlugin<C, I, O> {
+export function defineStage<C, I extends PortSpec, O extends PortSpec, OI extends PortSpec = Record<never, never>>(plugin: StagePlugin<C, I, O, OI>): StagePlugin<C, I, O, OI> {
   return plugin;
 }
 
 /** The shape the runner accepts from a module: default export or a named `plugin` export. */
-export type AnyStagePlugin = StagePlugin<never, PortSpec, PortSpec>;
+export type AnyStagePlugin = StagePlugin<never, PortSpec, PortSpec, PortSpec>;
 
 export function isStagePlugin(value: unknown): value is AnyStagePlugin {
   if (typeof value !== 'object' || value === null) return false;
@@ -97,6 +103,7 @@ export function isStagePlugin(value: unknown): value is AnyStagePlugin {
     typeof v.run === 'function' &&
     typeof v.inputs === 'object' &&
     v.inputs !== null &&
+    (v.optionalInputs === undefined || (typeof v.optionalInputs === 'object' && v.optionalInputs !== null)) &&
     typeof v.outputs === 'object' &&
     v.outputs !== null &&
     typeof v.configSchema === 'object' &&

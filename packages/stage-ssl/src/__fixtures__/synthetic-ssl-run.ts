@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { createTestContext, silentLogger, type DatasetIndex, type MetricRecord, type ModelArtifact, type PoolLabels, type Tf } from '@neuro-ssl/core';
+import { createTestContext, silentLogger, type DatasetIndex, type FeatureTable, type MetricRecord, type ModelArtifact, type PoolLabels, type Tf } from '@neuro-ssl/core';
 import { validateWithSchema } from '@neuro-ssl/core/config';
 import { scanDataset, writeSyntheticScans } from '@neuro-ssl/core/data';
 import { loadTensorflow } from '@neuro-ssl/core/tf';
@@ -44,8 +44,8 @@ export async function runSslStage(
   data: SyntheticSslData,
   stage: typeof sslStage,
   raw: Record<string, unknown>,
-  options: { batchSize: number; poolLabels: PoolLabels },
-): Promise<{ out: Awaited<ReturnType<(typeof sslStage)['run']>>; lines: string[]; records: MetricRecord[] }> {
+  options: { batchSize: number; poolLabels: PoolLabels; model?: ModelArtifact; features?: FeatureTable },
+): Promise<{ out: Awaited<ReturnType<(typeof sslStage)['run']>>; lines: string[]; records: MetricRecord[]; bars: string[] }> {
   const { value, issues } = validateWithSchema<SslConfig>(stage.configSchema, raw, { file: 'test.yaml' });
   expect(issues).toEqual([]);
   const lines: string[] = [];
@@ -59,6 +59,13 @@ export async function runSslStage(
   });
   ctx.stageId = 'ssl';
   ctx.metric = (r) => records.push(r);
-  const out = await stage.run(ctx, value, { dataset: data.dataset, model: data.model, poolLabels: options.poolLabels });
-  return { out, lines, records };
+  // Each progress bar as "label (total)": what ran, e.g. the backbone over the pool.
+  const bars: string[] = [];
+  ctx.progress = (spec) => {
+    bars.push(`${spec.label} (${spec.total})`);
+    return { tick: () => undefined, status: () => undefined, done: () => undefined };
+  };
+  const inputs = { dataset: data.dataset, model: options.model ?? data.model, poolLabels: options.poolLabels, ...(options.features ? { features: options.features } : {}) };
+  const out = await stage.run(ctx, value, inputs);
+  return { out, lines, records, bars };
 }
