@@ -1,8 +1,12 @@
 // The training loop every mode and every self-training round shares: Adam on a per-batch loss (by
 // default BCE-with-logits with pos_weight, optional label smoothing and per-row weights) plus optional
 // L2 weight decay, one validation pass per epoch scored with the full binary report, the best epoch
-// chosen by the checkpoint rule, and the state of every epoch (weights, Adam moments, history) saved so
-// an interrupted run resumes where it stopped.
+// chosen by the checkpoint rule, and the state of an epoch (weights, Adam moments, history) saved so
+// an interrupted run resumes where it stopped. Saved every `checkpointEverySeconds`, not every epoch
+// (a probe's epoch takes milliseconds, a write more): in between, the last completed epoch and the best
+// one are held in memory (tensor clones) and written on an interruption, an error, an early stop and
+// at the end. A resumed run retrains the epochs after the saved one and, as batches and dropout masks
+// depend on (epoch, step) alone, ends bit for bit where the uninterrupted run does.
 //
 // What is trained on is abstract (a BatchSource): image batches for finetune/partial, cached
 // feature batches for the probe; the loop does not know which. How a batch becomes a loss is a hook
@@ -20,7 +24,7 @@ import { deriveSeed } from '../util/rng.js';
 import { bceWithLogits, bceWithLogitsValue, type BceOptions } from './bce-loss.js';
 import { evaluateBinary, type BinaryEvaluation, type EvaluationOptions } from './binary-evaluation.js';
 import { describeRule, improves, type CheckpointRule, type CheckpointScore } from './checkpoint-rule.js';
-import { restoreOptimizer, restoreWeights, saveModelFolder } from './model-folder.js';
+import { disposeSnapshot, restoreOptimizer, restoreWeights, saveModelFolder, snapshotModel, writeModelFolder, type ModelSnapshot } from './model-folder.js';
 
 export interface TrainBatch {
   /** Model input, row-major, `shape` (e.g. [n, s, s, 3] images or [n, dim] features). */
@@ -82,8 +86,15 @@ export interface FitOptions<B extends TrainBatch = TrainBatch> {
   validationLabels: ArrayLike<number>;
   evaluation: EvaluationOptions;
   checkpoint: CheckpointRule;
-  /** Folder that survives an interruption: last/ (every epoch) and best/ (best epoch). */
+  /** Folder that survives an interruption: last/ (the latest saved epoch) and best/ (the best epoch up to it). */
   checkpointDir: string;
+  /**
+   * Write last/ (and best/, when a better epoch came since) after an epoch once this many seconds have
+   * passed since the previous write (default 30; 0 = after every epoch). Whatever the interval, the
+   * final epoch, an early stop, an interruption and an error write the last completed epoch, so only a
+   * killed process loses up to this much training; the result never depends on it.
+   */
+  checkpointEverySeconds?: number;
   /** Identity of this training (config, data, seed): a checkpoint saved under another key is not resumed. */
   resumeKey: string;
   logger: Logger;
@@ -150,6 +161,7 @@ interface FitState {
 }
 
 const STATE_FILE = 'state.json';
+const DEFAULT_CHECKPOINT_SECONDS = 30;
 
 /** Trains `model` (input → one logit) in place; on return it holds the LAST epoch's weights. */
 export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: LayersModel, options: FitOptions<B>): Promise<FitResult> {
@@ -192,85 +204,166 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
   let stopped: FitResult['stopped'] = null;
   const started = Date.now();
   const firstEpoch = history.length;
-  for (let e = history.length; e < options.epochs; e++) {
-    if (options.signal?.aborted) {
-      stopped = 'interrupted';
-      break;
-    }
-    const t0 = Date.now();
-    const bar = options.quietEpochs ? undefined : options.progress?.({ label: `${label}epoch ${e + 1}/${options.epochs}`, total: options.trainSize, unit: 'img' });
-    let lossSum = 0;
-    let rows = 0;
-    let s = 0;
-    for await (const batch of options.train(e)) {
-      if (options.signal?.aborted) break;
-      step = `e${e}-s${s++}`;
-      passes = 0;
-      const cost = optimizer.minimize(
-        () =>
-          tf.tidy(() => {
-            let loss: Scalar = batchLoss({ tf, model, batch, training: true, forward });
-            if (options.weightDecay > 0) loss = loss.add(tf.addN(trainable.map((v) => v.square().sum())).mul(options.weightDecay / 2));
-            return loss;
-          }),
-        true,
-        trainable,
+  const every = options.checkpointEverySeconds ?? DEFAULT_CHECKPOINT_SECONDS;
+  // Not yet on disk: the best epoch's weights, and the last completed epoch (its state and bestEpoch).
+  let unsavedBest: ModelSnapshot | null = null;
+  let unsavedLast: { snapshot: ModelSnapshot; epoch: number; bestEpoch: number } | null = null;
+  let savedAt = Date.now();
+  const dropBest = (): void => {
+    if (unsavedBest) disposeSnapshot(tf, unsavedBest);
+    unsavedBest = null;
+  };
+  const dropLast = (): void => {
+    if (unsavedLast) disposeSnapshot(tf, unsavedLast.snapshot);
+    unsavedLast = null;
+  };
+  const stateAt = (epoch: number, best: number): FitState => ({ resumeKey: options.resumeKey, epoch, history: history.slice(0, epoch), bestEpoch: best });
+  // best/ before last/: a crash between the two leaves best/ ahead of last/'s bestEpoch, and the resumed
+  // run, retraining that epoch, writes it again; the other order could leave last/ naming a best epoch
+  // that best/ does not hold.
+  const writeUnsaved = async (): Promise<void> => {
+    if (!unsavedLast) return;
+    if (unsavedBest) await writeModelFolder(tf, model, bestDir, unsavedBest);
+    dropBest();
+    const { snapshot, epoch, bestEpoch: best } = unsavedLast;
+    await writeModelFolder(tf, model, lastDir, snapshot, { [STATE_FILE]: stateAt(epoch, best) });
+    dropLast();
+  };
+  try {
+    for (let e = history.length; e < options.epochs; e++) {
+      if (options.signal?.aborted) {
+        stopped = 'interrupted';
+        break;
+      }
+      const t0 = Date.now();
+      const bar = options.quietEpochs ? undefined : options.progress?.({ label: `${label}epoch ${e + 1}/${options.epochs}`, total: options.trainSize, unit: 'img' });
+      let lossSum = 0;
+      let rows = 0;
+      let s = 0;
+      // Without a bar to show the running loss, the step losses are read once at the end of the epoch
+      // (no wait on the backend per step); added up in the same order either way.
+      const costs: { cost: Scalar; rows: number }[] = [];
+      try {
+        for await (const batch of options.train(e)) {
+          if (options.signal?.aborted) break;
+          step = `e${e}-s${s++}`;
+          passes = 0;
+          const cost = optimizer.minimize(
+            () =>
+              tf.tidy(() => {
+                let loss: Scalar = batchLoss({ tf, model, batch, training: true, forward });
+                if (options.weightDecay > 0) loss = loss.add(tf.addN(trainable.map((v) => v.square().sum())).mul(options.weightDecay / 2));
+                return loss;
+              }),
+            true,
+            trainable,
+          )!;
+          for (const layer of dropouts) delete layer.seed;
+          options.onStep?.(batch);
+          const n = batch.targets.length;
+          rows += n;
+          if (bar) {
+            lossSum += (await cost.data())[0]! * n;
+            cost.dispose();
+            bar.tick(n);
+            bar.status(`loss ${(lossSum / rows).toFixed(4)}`);
+          } else {
+            costs.push({ cost, rows: n });
+          }
+        }
+        if (costs.length) {
+          const values = await readScalars(tf, costs.map((c) => c.cost));
+          costs.forEach((c, i) => (lossSum += values[i]! * c.rows));
+        }
+      } finally {
+        tf.dispose(costs.map((c) => c.cost));
+      }
+      bar?.done();
+      if (options.signal?.aborted) {
+        stopped = 'interrupted';
+        break;
+      }
+      const logits = await options.validate();
+      const evaluation = evaluateBinary(options.validationLabels, logits, options.evaluation);
+      const seconds = (Date.now() - t0) / 1000;
+      const record: EpochRecord = {
+        epoch: e + 1,
+        trainLoss: rows ? lossSum / rows : Number.NaN,
+        valLoss: bceWithLogitsValue(logits, options.validationLabels, { posWeight: options.loss.posWeight }),
+        seconds,
+        samplesPerSecond: rows / seconds,
+        ...evaluation,
+        best: false,
+      };
+      if (improves(options.checkpoint, scoreOf(record), best)) {
+        record.best = true;
+        best = scoreOf(record);
+        bestEpoch = record.epoch;
+      }
+      history.push(record);
+      const patienceStop = options.patience !== undefined && record.epoch - bestEpoch >= options.patience;
+      const due = every <= 0 || record.epoch === options.epochs || patienceStop || (Date.now() - savedAt) / 1000 >= every;
+      if (due) {
+        // The live model is this epoch's: it supersedes whatever was held.
+        dropLast();
+        if (record.best) {
+          dropBest();
+          await saveModelFolder(tf, model, bestDir);
+        } else if (unsavedBest) {
+          await writeModelFolder(tf, model, bestDir, unsavedBest);
+          dropBest();
+        }
+        await saveModelFolder(tf, model, lastDir, optimizer, { [STATE_FILE]: stateAt(record.epoch, bestEpoch) });
+        savedAt = Date.now();
+      } else {
+        if (record.best) {
+          dropBest();
+          unsavedBest = await snapshotModel(tf, model);
+        }
+        dropLast();
+        unsavedLast = { snapshot: await snapshotModel(tf, model, optimizer), epoch: record.epoch, bestEpoch };
+      }
+      options.onEpoch?.(record);
+      const done = history.length - firstEpoch;
+      const eta = ((Date.now() - started) / 1000 / done) * (options.epochs - history.length);
+      // Long runs of quick epochs (a probe's 200) log every ~5% and each new best; the rest at debug.
+      const logEvery = Math.max(1, Math.ceil(options.epochs / 20));
+      // A fixed schedule (rule `last`) keeps every epoch: nothing to point out.
+      const chosen = record.best && options.checkpoint.rule !== 'last';
+      const level = chosen || record.epoch % logEvery === 0 || record.epoch === options.epochs ? 'info' : 'debug';
+      options.logger[level](
+        `${label}epoch ${record.epoch}/${options.epochs}: loss ${fmt(record.trainLoss)} val ${fmt(record.valLoss)}, F${options.evaluation.beta} ${fmt(record.fBeta)}, ` +
+          `PR-AUC ${fmt(record.prAuc)}, ROC-AUC ${fmt(record.rocAuc)}, ECE ${fmt(record.ece)}${chosen ? ' *best*' : ''} ` +
+          `(${seconds.toFixed(1)} s, ${record.samplesPerSecond.toFixed(1)} img/s, ETA ${Math.round(eta)} s)`,
       );
-      for (const layer of dropouts) delete layer.seed;
-      options.onStep?.(batch);
-      const n = batch.targets.length;
-      lossSum += (await cost!.data())[0]! * n;
-      cost!.dispose();
-      rows += n;
-      bar?.tick(n);
-      bar?.status(`loss ${(lossSum / rows).toFixed(4)}`);
+      if (patienceStop) {
+        stopped = 'patience';
+        options.logger.info(`${label}early stop: ${options.patience} epoch(s) without improvement`);
+        break;
+      }
     }
-    bar?.done();
-    if (options.signal?.aborted) {
-      stopped = 'interrupted';
-      break;
-    }
-    const logits = await options.validate();
-    const evaluation = evaluateBinary(options.validationLabels, logits, options.evaluation);
-    const seconds = (Date.now() - t0) / 1000;
-    const record: EpochRecord = {
-      epoch: e + 1,
-      trainLoss: rows ? lossSum / rows : Number.NaN,
-      valLoss: bceWithLogitsValue(logits, options.validationLabels, { posWeight: options.loss.posWeight }),
-      seconds,
-      samplesPerSecond: rows / seconds,
-      ...evaluation,
-      best: false,
-    };
-    if (improves(options.checkpoint, scoreOf(record), best)) {
-      record.best = true;
-      best = scoreOf(record);
-      bestEpoch = record.epoch;
-      await saveModelFolder(tf, model, bestDir);
-    }
-    history.push(record);
-    const state: FitState = { resumeKey: options.resumeKey, epoch: record.epoch, history, bestEpoch };
-    await saveModelFolder(tf, model, lastDir, optimizer, { [STATE_FILE]: state });
-    options.onEpoch?.(record);
-    const done = history.length - firstEpoch;
-    const eta = ((Date.now() - started) / 1000 / done) * (options.epochs - history.length);
-    // Long runs of quick epochs (a probe's 200) log every ~5% and each new best; the rest at debug.
-    const logEvery = Math.max(1, Math.ceil(options.epochs / 20));
-    // A fixed schedule (rule `last`) keeps every epoch: nothing to point out.
-    const chosen = record.best && options.checkpoint.rule !== 'last';
-    const level = chosen || record.epoch % logEvery === 0 || record.epoch === options.epochs ? 'info' : 'debug';
-    options.logger[level](
-      `${label}epoch ${record.epoch}/${options.epochs}: loss ${fmt(record.trainLoss)} val ${fmt(record.valLoss)}, F${options.evaluation.beta} ${fmt(record.fBeta)}, ` +
-        `PR-AUC ${fmt(record.prAuc)}, ROC-AUC ${fmt(record.rocAuc)}, ECE ${fmt(record.ece)}${chosen ? ' *best*' : ''} ` +
-        `(${seconds.toFixed(1)} s, ${record.samplesPerSecond.toFixed(1)} img/s, ETA ${Math.round(eta)} s)`,
-    );
-    if (options.patience !== undefined && record.epoch - bestEpoch >= options.patience) {
-      stopped = 'patience';
-      options.logger.info(`${label}early stop: ${options.patience} epoch(s) without improvement`);
-      break;
-    }
+    // Interrupted (mid-epoch too: the held snapshot is the last completed epoch, not the live model).
+    await writeUnsaved();
+  } catch (err) {
+    // Keep what was trained: the held epoch is consistent whatever failed after it.
+    await writeUnsaved().catch((writeErr: unknown) => options.logger.warn(`${label}could not write the checkpoint after an error: ${(writeErr as Error).message}`));
+    throw err;
+  } finally {
+    dropBest();
+    dropLast();
   }
   return { history, bestEpoch, bestDir, optimizer, stopped };
+}
+
+/** The values of scalar tensors, with one read from the backend (a stack copies them exactly). */
+async function readScalars(tf: Tf, scalars: readonly Scalar[]): Promise<ArrayLike<number>> {
+  if (scalars.length === 1) return scalars[0]!.data();
+  const stacked = tf.stack(scalars as Scalar[]);
+  try {
+    return await stacked.data();
+  } finally {
+    stacked.dispose();
+  }
 }
 
 /** Every Dropout layer of `model`, nested models included, in a fixed order. */

@@ -2,11 +2,12 @@
 // weights.bin, loadable by tf.loadLayersModel anywhere; optionally the Adam state beside it
 // (optimizer.json + optimizer.bin) so training resumes where it stopped — exactly: the moments, the
 // step count and Adam's running bias-correction products (see AdamBias). Folders are written to a temp
-// sibling and renamed into place: a crash never leaves half a checkpoint.
+// sibling and renamed into place: a crash never leaves half a checkpoint. A folder can be written from
+// a snapshot taken earlier (snapshotModel), so training need not stop at every epoch to write one.
 
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { LayersModel, Optimizer, Variable, io } from '@tensorflow/tfjs';
+import type { LayersModel, Optimizer, Tensor, Variable, io } from '@tensorflow/tfjs';
 import type { Tf } from '../tf/types.js';
 
 export const MODEL_JSON = 'model.json';
@@ -41,16 +42,45 @@ function adamVariables(optimizer: Optimizer): { accBeta1: Variable; accBeta2: Va
   return isVariable(o.accBeta1) && isVariable(o.accBeta2) ? { accBeta1: o.accBeta1, accBeta2: o.accBeta2 } : null;
 }
 
-async function captureArtifacts(tf: Tf, model: LayersModel): Promise<io.ModelArtifacts> {
-  let captured: io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      captured = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!captured) throw new Error('TF.js did not hand over the model artifacts');
-  return captured;
+interface NamedTensor {
+  name: string;
+  tensor: Tensor;
+}
+
+/**
+ * What a model folder holds, taken at one moment and kept in memory: the model's weights (and
+ * optionally the optimizer's slots and Adam's β products) as clones. A clone shares its variable's
+ * data and is immutable: the next training step assigns the variables new tensors and leaves these be,
+ * so a snapshot costs no copy, and writing it later gives the bytes a save at that moment would have.
+ * Dispose it with disposeSnapshot.
+ */
+export interface ModelSnapshot {
+  /** model.weights in order, by originalName (what LayersModel.save encodes). */
+  weights: NamedTensor[];
+  optimizer?: {
+    /** optimizer.getWeights(): the step count (a fresh scalar, owned here), then the moments. */
+    slots: NamedTensor[];
+    bias: { accBeta1: Tensor; accBeta2: Tensor } | null;
+  };
+}
+
+/** The model's weights, and the optimizer's state when given, as they are now (see ModelSnapshot). */
+export async function snapshotModel(tf: Tf, model: LayersModel, optimizer?: Optimizer): Promise<ModelSnapshot> {
+  const weights = model.weights.map((w) => ({ name: w.originalName, tensor: tf.clone(w.read()) }));
+  if (!optimizer) return { weights };
+  // getWeights() makes a fresh scalar for the step count (kept); the moments are the optimizer's own (cloned).
+  const slots = (await optimizer.getWeights()).map((w) => (w.name === 'iter' ? w : { name: w.name, tensor: tf.clone(w.tensor) }));
+  const adam = adamVariables(optimizer);
+  const bias = adam ? { accBeta1: tf.clone(adam.accBeta1), accBeta2: tf.clone(adam.accBeta2) } : null;
+  return { weights, optimizer: { slots, bias } };
+}
+
+export function disposeSnapshot(tf: Tf, snapshot: ModelSnapshot): void {
+  tf.dispose(snapshot.weights.map((w) => w.tensor));
+  if (snapshot.optimizer) {
+    tf.dispose(snapshot.optimizer.slots.map((w) => w.tensor));
+    if (snapshot.optimizer.bias) tf.dispose([snapshot.optimizer.bias.accBeta1, snapshot.optimizer.bias.accBeta2]);
+  }
 }
 
 const toBytes = (data: io.WeightData | undefined): Uint8Array => {
@@ -64,34 +94,47 @@ const toBytes = (data: io.WeightData | undefined): Uint8Array => {
  * files (e.g. the training state) when given: all or nothing lands.
  */
 export async function saveModelFolder(tf: Tf, model: LayersModel, dir: string, optimizer?: Optimizer, extra: Record<string, unknown> = {}): Promise<void> {
-  const artifacts = await captureArtifacts(tf, model);
-  const temp = `${dir}.tmp-${process.pid}`;
-  await fs.rm(temp, { recursive: true, force: true });
-  await fs.mkdir(temp, { recursive: true });
+  const snapshot = await snapshotModel(tf, model, optimizer);
+  try {
+    await writeModelFolder(tf, model, dir, snapshot, extra);
+  } finally {
+    disposeSnapshot(tf, snapshot);
+  }
+}
+
+/**
+ * Writes a snapshot of `model` to `dir` as saveModelFolder does (the topology is the model's, which
+ * training does not change): the same files, byte for byte, as a save at the snapshot's moment.
+ */
+export async function writeModelFolder(tf: Tf, model: LayersModel, dir: string, snapshot: ModelSnapshot, extra: Record<string, unknown> = {}): Promise<void> {
+  // What LayersModel.save hands a save handler: the topology (toJSON) and the encoded named weights.
+  const weights = await tf.io.encodeWeights(snapshot.weights);
   const modelJson = {
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
     convertedBy: null,
-    modelTopology: artifacts.modelTopology,
-    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
+    modelTopology: model.toJSON(null, false),
+    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: weights.specs }],
   };
-  await fs.writeFile(path.join(temp, MODEL_JSON), JSON.stringify(modelJson));
-  await fs.writeFile(path.join(temp, WEIGHTS_BIN), toBytes(artifacts.weightData));
-  if (optimizer) {
-    const named = await optimizer.getWeights();
-    const { data, specs } = await tf.io.encodeWeights(named.map((w, i) => ({ name: `${i}:${stableSlotName(named.length, i, w.name, model)}`, tensor: w.tensor })));
-    const bias = adamVariables(optimizer);
+  const files: [string, string | Uint8Array][] = [
+    [MODEL_JSON, JSON.stringify(modelJson)],
+    [WEIGHTS_BIN, toBytes(weights.data)],
+  ];
+  if (snapshot.optimizer) {
+    const { slots, bias } = snapshot.optimizer;
+    const { data, specs } = await tf.io.encodeWeights(slots.map((w, i) => ({ name: `${i}:${stableSlotName(slots.length, i, w.name, model)}`, tensor: w.tensor })));
     const file: OptimizerFile = {
       trainableWeights: model.trainableWeights.map((w) => w.originalName),
       specs,
       ...(bias ? { adam: { accBeta1: (await bias.accBeta1.data())[0]!, accBeta2: (await bias.accBeta2.data())[0]! } } : {}),
     };
-    await fs.writeFile(path.join(temp, OPTIMIZER_JSON), JSON.stringify(file));
-    await fs.writeFile(path.join(temp, OPTIMIZER_BIN), toBytes(data));
-    // getWeights() makes a fresh scalar for the step count; the moments are the optimizer's own.
-    named.filter((w) => w.name === 'iter').forEach((w) => w.tensor.dispose());
+    files.push([OPTIMIZER_JSON, JSON.stringify(file)], [OPTIMIZER_BIN, toBytes(data)]);
   }
-  for (const [name, value] of Object.entries(extra)) await fs.writeFile(path.join(temp, name), `${JSON.stringify(value, null, 2)}\n`);
+  for (const [name, value] of Object.entries(extra)) files.push([name, `${JSON.stringify(value, null, 2)}\n`]);
+  const temp = `${dir}.tmp-${process.pid}`;
+  await fs.rm(temp, { recursive: true, force: true });
+  await fs.mkdir(temp, { recursive: true });
+  await Promise.all(files.map(([name, content]) => fs.writeFile(path.join(temp, name), content)));
   const old = `${dir}.old-${process.pid}`;
   const existed = await fs.rename(dir, old).then(
     () => true,

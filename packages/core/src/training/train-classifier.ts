@@ -148,6 +148,8 @@ export async function trainClassifier(tf: Tf, options: TrainClassifierOptions): 
         ...common,
         train: featureBatchSource(options.train, trainViews, settings.batchSize, options.rng.fork('batches'), options.plan),
         validate: predictHead,
+        // A head's epoch takes milliseconds: the epoch log lines (every 5%) are its progress, not a bar per epoch.
+        quietEpochs: true,
       });
       if (result.bestEpoch > 0) await restoreWeights(tf, head, result.bestDir);
       copyHeadWeights(head, classifier);
