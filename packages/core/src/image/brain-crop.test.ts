@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clutteredScan, contains, drawFrame, drawHead, drawText, headBox, intersects, type Head } from './__fixtures__/synthetic.js';
 import { cropToBrain, findBrainBox, otsuThreshold } from './brain-crop.js';
-import { createGreyImage, type GreyImage, type PixelBox } from './grey-image.js';
+import { createGreyImage, cropGreyImage, padToSquare, type GreyImage, type PixelBox } from './grey-image.js';
 
 function frameBars(frame: PixelBox, t: number): PixelBox[] {
   return [
@@ -108,6 +108,24 @@ describe('cropToBrain', () => {
     // Without masking the letter stays.
     const unmasked = cropToBrain(img, { maskOutside: false });
     expect(maxIn(unmasked, shifted)).toBe(250);
+  });
+
+  it('places the box as padToSquare(cropGreyImage(img, box)) would, and only blacks pixels out', () => {
+    // Working copies shrunk by 1, 2 and 5; the first and last boxes are padded by an odd amount.
+    for (const { img } of [clutteredScan(201, 240), clutteredScan(250, 500), clutteredScan(1200, 1000, 35)]) {
+      const expected = padToSquare(cropGreyImage(img, findBrainBox(img)));
+      const plain = cropToBrain(img, { maskOutside: false });
+      const masked = cropToBrain(img);
+      for (const crop of [plain, masked]) expect([crop.width, crop.height]).toEqual([expected.width, expected.height]);
+      let differing = 0;
+      let notBlack = 0;
+      for (let i = 0; i < expected.data.length; i++) {
+        if (plain.data[i] !== expected.data[i]) differing++;
+        if (masked.data[i] !== expected.data[i] && masked.data[i] !== 0) notBlack++;
+      }
+      expect(differing).toBe(0);
+      expect(notBlack).toBe(0);
+    }
   });
 
   it('keeps the head pixels untouched', () => {
