@@ -1,10 +1,13 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { augment } from '../image/augment.js';
 import type { ImageBatchItem } from '../image/image-batches.js';
+import * as preprocessModule from '../image/preprocess.js';
 import { IMAGENET_NORMALIZATION } from '../image/normalization.js';
 import { writeSyntheticScans } from '../data/synthetic-scans.js';
+import { foldForInference } from '../models/fold-batchnorm.js';
 import { runOnImages } from '../models/run-on-images.js';
 import { seededInit } from '../models/seeded-init.js';
 import { createLogger } from '../progress/logger.js';
@@ -15,6 +18,19 @@ import { createRng } from '../util/rng.js';
 import { attachHead, buildBackbone, featureExtractor, type ClassifierSpec } from './classifier.js';
 import { partialTrunk } from '../models/partial-split.js';
 import { ProbeFeatureCache } from './probe-features.js';
+
+// Counts decodes (the views test): the real function, called through.
+const loads = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../image/preprocess.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../image/preprocess.js')>();
+  return {
+    ...original,
+    loadPreprocessed: (...args: Parameters<typeof original.loadPreprocessed>) => {
+      loads.count++;
+      return original.loadPreprocessed(...args);
+    },
+  };
+});
 
 let dir: string;
 let tf: Tf;
@@ -176,6 +192,35 @@ describe('ProbeFeatureCache', () => {
     for (let i = 0; i < clean.length; i++) expect(Math.abs(clean[i]! - reference[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(reference[i]!)));
     expect(() => new ProbeFeatureCache(tf, trunk, { ...options, featureDim: 50, rowShape: cutShape, rng: createRng(9) })).toThrow(/rowShape \[1, 1, 56\] holds 56 numbers, featureDim says 50/);
     await cache.dispose();
+    backbone.dispose();
+  });
+
+  it('decode each image once for all the views of a call, and give the rows a decode per view gives', async () => {
+    const backbone = buildBackbone(tf, spec);
+    seededInit(tf, backbone, createRng(7));
+    const rng = createRng(9);
+    const options = { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2 };
+    const cache = new ProbeFeatureCache(tf, backbone, { ...options, featureDim: 1280, rng });
+    loads.count = 0;
+    const { views } = await cache.views(items, 3);
+    expect(loads.count).toBe(items.length);
+    // Strong views of the same images in another call: decoded again, once each.
+    await cache.views(items, 2, 'strong');
+    expect(loads.count).toBe(2 * items.length);
+    // View v as documented: the preprocessed image, augmented with rng.fork(`view-${v}`).fork(id), through
+    // the BatchNorm-folded backbone the cache runs.
+    const folded = foldForInference(tf, backbone);
+    for (const v of [0, 2]) {
+      const viewRng = rng.fork(`view-${v}`);
+      const reference = await runOnImages(tf, folded, items, {
+        ...options,
+        outputDim: 1280,
+        load: async (item) => augment(await preprocessModule.loadPreprocessed(item.path, preprocess), 'weak', viewRng.fork(item.id)),
+      });
+      expect(views[v]).toEqual(reference);
+    }
+    await cache.dispose();
+    folded.dispose();
     backbone.dispose();
   });
 });
