@@ -74,6 +74,7 @@ interface TrainOptions {
   /** Validation labels other than the training ones (default Y) and the rule choosing the best epoch. */
   validationLabels?: number[];
   checkpoint?: CheckpointRule;
+  patience?: number;
   log?: string[];
   onEpoch?: (r: EpochRecord, m: LayersModel) => void;
 }
@@ -114,6 +115,7 @@ async function train(m: LayersModel, checkpointDir: string, options: TrainOption
       resumeKey: 'k',
       dropoutSeed: 77,
       ...(options.every !== undefined ? { checkpointEverySeconds: options.every } : {}),
+      ...(options.patience !== undefined ? { patience: options.patience } : {}),
       logger: { ...silentLogger, info: (line: string) => void options.log?.push(line) },
       signal: controller.signal,
       onEpoch: (r: EpochRecord) => {
@@ -268,6 +270,23 @@ describe.each(['cpu', 'wasm'] as const)('fit: resume, on %s', (backend) => {
     // Nothing but the two folders (no temp or old sibling left behind).
     expect((await fs.readdir(timedDir)).sort()).toEqual(['best', 'last']);
     expect(await exists(path.join(timedDir, 'last', 'optimizer.bin'))).toBe(true);
+  }, 120_000);
+
+  it('a training that stopped early stays stopped when resumed: no epoch past the stop', async () => {
+    const checkpointDir = await fs.mkdtemp(path.join(dir, 'patience-'));
+    // Validation labels the model cannot fit: the loss stops improving after a few epochs.
+    const validationLabels = Array.from(Y, (y, i) => (i % 3 === 0 ? 1 - y : y));
+    const options = { patience: 2, checkpoint: { rule: 'nll' } as CheckpointRule, validationLabels };
+    const first = await train(model(), checkpointDir, options);
+    expect(first.result.stopped).toBe('patience');
+    expect(first.result.history.length).toBeLessThan(12);
+    const log: string[] = [];
+    const again = await train(model(9), checkpointDir, { ...options, log });
+    expect(log.join('\n')).toMatch(/resuming after epoch \d+[\s\S]*early stop: 2 epoch\(s\) without improvement \(at epoch \d+, before the resume\)/);
+    expect(again.result.stopped).toBe('patience');
+    expect(epochResults(again.result.history)).toEqual(epochResults(first.result.history));
+    expect(again.weights).toEqual(first.weights);
+    expect(again.leaked).toBe(0);
   }, 120_000);
 
   it('dropout masks come from the seed: two trainings are identical, and the saved topology carries no seed', async () => {

@@ -202,6 +202,11 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
   );
 
   let stopped: FitResult['stopped'] = null;
+  // A resumed training that had already stopped early is finished: going on would train past its stop.
+  if (options.patience !== undefined && history.length > 0 && history.length < options.epochs && history.length - bestEpoch >= options.patience) {
+    stopped = 'patience';
+    options.logger.info(`${label}early stop: ${options.patience} epoch(s) without improvement (at epoch ${history.length}, before the resume)`);
+  }
   const started = Date.now();
   const firstEpoch = history.length;
   const every = options.checkpointEverySeconds ?? DEFAULT_CHECKPOINT_SECONDS;
@@ -230,7 +235,7 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
     dropLast();
   };
   try {
-    for (let e = history.length; e < options.epochs; e++) {
+    for (let e = history.length; e < options.epochs && stopped === null; e++) {
       if (options.signal?.aborted) {
         stopped = 'interrupted';
         break;
