@@ -9,6 +9,8 @@ import { classifierArtifact, saveModelFolder, type ClassifierMeta } from '@neuro
 import { benchmarkRound, type PseudoLabelBenchmark } from './benchmark.js';
 import { type SslOutputs, type SslRun, armSettingsOf, inferenceOf, planOf, probeCache, resumeKeyOf, roundSettingsOf, trunkCacheOf } from './run-context.js';
 import { renderSslFigures } from './ssl-figures.js';
+import { renderConsistencyFigures } from './consistency-figures.js';
+import type { ConsistencyEpoch } from './algorithms/consistency-training.js';
 import { TfLearner } from './ssl-learner.js';
 import { runArmAsRound } from './arm-round.js';
 import { describeScore, runSslLoop, type LoopState, type RoundRecord } from './ssl-loop.js';
@@ -85,6 +87,8 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
     };
     // A one-go algorithm (FixMatch, FlexMatch, a plugin's) runs as one round from the input model.
     const oneGo = run.algorithm.kind === 'arm' ? run.algorithm : null;
+    // Its epochs, for the mask-rate, threshold and pseudo-label accuracy figures (as under cv).
+    const armEpochs: ConsistencyEpoch[] = [];
     const state = oneGo
       ? await runArmAsRound(learner, {
           algorithm: oneGo,
@@ -120,7 +124,10 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
           maxEce: config.maxEce,
           classNames: names,
           logger: ctx.logger,
-          onEpoch: (r) => ctx.metric(armEpochMetric(r, names, { arm: oneGo.name })),
+          onEpoch: (r) => {
+            armEpochs.push(r);
+            ctx.metric(armEpochMetric(r, names, { arm: oneGo.name }));
+          },
           onRound,
         })
       : await runSslLoop(learner, {
@@ -201,6 +208,7 @@ export async function runHoldout(run: SslRun, plugin: { name: string; version: s
     };
 
     const figures = await renderSslFigures({ state, benchmarks, classNames: names, beta: meta.beta, prefix: ctx.stageId, title: `${meta.spec.backbone} ${mode}` });
+    if (oneGo) figures.files.push(...(await renderConsistencyFigures({ algorithm: oneGo.name, folds: [], final: armEpochs, classNames: names, prefix: ctx.stageId })));
     const e = final.score.evaluation;
     const values: Record<string, number> = {
       ...numeric({ ...e, eceBeforeTemperature: final.score.rawEce, temperature: final.score.temperature, threshold: final.score.threshold, valLoss: final.score.loss }),

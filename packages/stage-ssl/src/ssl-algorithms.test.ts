@@ -79,6 +79,9 @@ describe('algorithm: fixmatch / flexmatch on images (holdout)', () => {
     // the same per-class columns as under evaluation: cv
     expect((holdoutEpochs[0]!['maskRate_Normal'] as number) + (holdoutEpochs[0]!['maskRate_Cancer'] as number)).toBeCloseTo(holdoutEpochs[0]!['maskRate'] as number, 9);
     expect(holdoutEpochs[0]!['threshold_Cancer']).toBe(0.6);
+    // and the same figures of the one run: mask rate and thresholds per class and epoch
+    expect(finetune.out.figures.files.map((f) => f.name)).toEqual(expect.arrayContaining(['ssl-mask-rate.png', 'ssl-mask-rate.svg', 'ssl-thresholds.png', 'ssl-thresholds.svg']));
+    expect(Buffer.from(finetune.out.figures.files.find((f) => f.name === 'ssl-thresholds.svg')!.data).toString('utf8')).toMatch(/Cancer, final/);
     expect((finetune.out.model.meta as { mode: string }).mode).toBe('finetune');
     const partial = await run({ ...base, mode: 'partial', algorithm: 'flexmatch', flexmatch: { ratio: 1, views: 1 } });
     const text = partial.lines.join('\n');
