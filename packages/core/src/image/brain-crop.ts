@@ -397,7 +397,10 @@ interface HeadAnalysis {
   factor: number;
   /** Working-copy width. */
   w: number;
-  /** 1 inside the convex hull of the head grown by the margin, on the working copy; null when no head was found. */
+  /**
+   * 1 inside the convex hull of the head grown by the margin, on the working copy; null when no head
+   * was found, or when it was not asked for (only masking needs it).
+   */
   region: Uint8Array | null;
 }
 
@@ -582,7 +585,7 @@ function growHead(
   return { left, right };
 }
 
-function analyseHead(img: GreyImage, options: BrainCropOptions): HeadAnalysis {
+function analyseHead(img: GreyImage, options: BrainCropOptions, withRegion: boolean): HeadAnalysis {
   const whole: PixelBox = { x: 0, y: 0, width: img.width, height: img.height };
   const workSize = options.workSize ?? 256;
   const factor = Math.max(1, Math.ceil(Math.max(img.width, img.height) / workSize));
@@ -682,12 +685,12 @@ function analyseHead(img: GreyImage, options: BrainCropOptions): HeadAnalysis {
   const bx1 = Math.min(img.width, x1 + margin);
   const by1 = Math.min(img.height, y1 + margin);
   const box = { x: bx0, y: by0, width: bx1 - bx0, height: by1 - by0 };
-  return { box, factor, w, region: headRegion(head, w, h, Math.ceil(margin / factor), anyBlocked ? blocked : null) };
+  return { box, factor, w, region: withRegion ? headRegion(head, w, h, Math.ceil(margin / factor), anyBlocked ? blocked : null) : null };
 }
 
 /** Bounding box (original pixel coordinates) of the head plus a small margin; the whole image if no head is found. */
 export function findBrainBox(img: GreyImage, options: BrainCropOptions = {}): PixelBox {
-  return analyseHead(img, options).box;
+  return analyseHead(img, options, false).box;
 }
 
 /**
@@ -696,9 +699,8 @@ export function findBrainBox(img: GreyImage, options: BrainCropOptions = {}): Pi
  * e.g. an orientation letter in a corner) are also set to black.
  */
 export function cropToBrain(img: GreyImage, options: BrainCropOptions = {}): GreyImage {
-  const { box, factor, w, region } = analyseHead(img, options);
+  const { box, factor, w, region: mask } = analyseHead(img, options, options.maskOutside !== false);
   const { x: bx, y: by, width: bw, height: bh } = box;
-  const mask = options.maskOutside !== false ? region : null;
   // One pass straight onto the square, placed as padToSquare(cropGreyImage(img, box)) would place it:
   // copy the box's rows, or with a mask only the runs of working columns inside the region (the rest
   // stays black).
