@@ -2,8 +2,8 @@
 // config, the input model loaded, and the pieces built from them the same way for both.
 
 import { createHash } from 'node:crypto';
-import type { DatasetIndex, FeatureTable, Figure, LayersModel, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
-import { ProbeFeatureCache, createTrunkCache, featureExtractor, reusableFeatures, type BatchPlan, type InferenceSetting, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
+import type { DatasetIndex, FeatureTable, Figure, LayersModel, Logger, Metrics, ModelArtifact, PoolLabels, PseudoLabels, StageContext, Tf } from '@neuro-ssl/core';
+import { ProbeFeatureCache, createTrunkCache, featureExtractor, reusableFeatures, type ProbeFeatureOptions, type BatchPlan, type InferenceSetting, type ClassifierMeta, type ResolvedTrainingOptions, type TrainItem, type TrainMode, type TrainSettings } from '@neuro-ssl/core/learn';
 import { stableStringify } from '@neuro-ssl/core/util';
 import type { StrongAugmentPolicy } from '@neuro-ssl/core/image';
 import type { ArmSettings, SslAlgorithm } from './algorithms/ssl-algorithm.js';
@@ -51,19 +51,7 @@ export function probeCache(run: SslRun, backboneOf: LayersModel, pretrained: boo
   const { ctx, meta } = run;
   // Shares the classifier's layers (do not dispose it): the backbone never trains in probe mode, so its features stay valid.
   const extractor = featureExtractor(run.tf, backboneOf);
-  const cache = new ProbeFeatureCache(run.tf, extractor, {
-    preprocess: meta.preprocess,
-    normalization: meta.normalization,
-    batchSize: run.batchSize,
-    concurrency: ctx.runtime.concurrency,
-    featureDim: extractor.outputs[0]!.shape[1] as number,
-    rng: ctx.rng.fork('views'),
-    progress: ctx.progress,
-    signal: ctx.signal,
-    logger: ctx.logger,
-    inference: inferenceOf(run),
-    ...strongAugmentOf(run),
-  });
+  const cache = new ProbeFeatureCache(run.tf, extractor, { ...frozenCacheOptionsOf(run), featureDim: extractor.outputs[0]!.shape[1] as number });
   if (run.features) {
     const reuse = pretrained ? reusableFeatures(run.features, meta) : { reason: `the backbone was trained (the model is a ${meta.mode} model)` };
     if ('rows' in reuse) {
@@ -72,6 +60,23 @@ export function probeCache(run: SslRun, backboneOf: LayersModel, pretrained: boo
     } else ctx.logger.info(`features: the extract stage's features are not used (${reuse.reason})`);
   }
   return cache;
+}
+
+/** What the probe's feature cache and partial's trunk cache share: how images are read, viewed and run. */
+function frozenCacheOptionsOf(run: SslRun): Omit<ProbeFeatureOptions, 'featureDim' | 'rowShape' | 'logger'> & { logger: Logger } {
+  const { ctx, meta } = run;
+  return {
+    preprocess: meta.preprocess,
+    normalization: meta.normalization,
+    batchSize: run.batchSize,
+    concurrency: ctx.runtime.concurrency,
+    rng: ctx.rng.fork('views'),
+    progress: ctx.progress,
+    signal: ctx.signal,
+    logger: ctx.logger,
+    inference: inferenceOf(run),
+    ...strongAugmentOf(run),
+  };
 }
 
 /** `strongAugment` as the caches and image sources take it (absent when the YAML leaves it out). */
@@ -105,23 +110,10 @@ export function inferenceOf(run: SslRun): InferenceSetting {
  * otherwise, or when the cache would be too large (warned).
  */
 export function trunkCacheOf(run: SslRun, backboneOf: LayersModel, images: number): ProbeFeatureCache | undefined {
-  const { ctx, meta } = run;
+  const { meta } = run;
   if (run.mode !== 'partial' || run.training.trunkCache === 'off') return undefined;
   return (
-    createTrunkCache(run.tf, backboneOf, meta.spec.backbone, {
-      preprocess: meta.preprocess,
-      normalization: meta.normalization,
-      batchSize: run.batchSize,
-      concurrency: ctx.runtime.concurrency,
-      rng: ctx.rng.fork('views'),
-      progress: ctx.progress,
-      signal: ctx.signal,
-      logger: ctx.logger,
-      inference: inferenceOf(run),
-      ...strongAugmentOf(run),
-      images,
-      views: run.config.views,
-    }) ?? undefined
+    createTrunkCache(run.tf, backboneOf, meta.spec.backbone, { ...frozenCacheOptionsOf(run), images, views: run.config.views }) ?? undefined
   );
 }
 
