@@ -8,7 +8,7 @@ import { writeSyntheticScans } from '../data/synthetic-scans.js';
 import type { DataConfig } from '../data/data-config.js';
 import { IMAGENET_NORMALIZATION } from '../image/normalization.js';
 import { seededInit } from '../models/seeded-init.js';
-import { silentLogger } from '../progress/logger.js';
+import { silentLogger, type Logger } from '../progress/logger.js';
 import { loadOnnxRuntime } from '../models/onnx/onnx-session.js';
 import { loadTensorflow } from '../tf/runtime.js';
 import type { Tf } from '../tf/types.js';
@@ -24,7 +24,7 @@ import { loadPreprocessed } from '../image/preprocess.js';
 import { bceWithLogitsValue } from './bce-loss.js';
 import { ProbeFeatureCache } from './probe-features.js';
 import { createTrunkCache } from './trunk-cache.js';
-import { trainClassifier, type TrainSettings, type ValidationItem } from './train-classifier.js';
+import { trainClassifier, type TrainClassifierOptions, type TrainSettings, type ValidationItem } from './train-classifier.js';
 
 let dir: string;
 let tf: Tf;
@@ -73,7 +73,7 @@ const settings = (over: Partial<TrainSettings> = {}): TrainSettings => ({
   ...over,
 });
 
-async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, probe?: ProbeFeatureCache, logger = silentLogger, trunk?: ProbeFeatureCache) {
+async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, extra: Pick<TrainClassifierOptions, 'probe' | 'trunk' | 'inference'> & { logger?: Logger } = {}) {
   return trainClassifier(tf, {
     spec,
     classifier: model,
@@ -88,10 +88,9 @@ async function run(model: LayersModel, s: TrainSettings, checkpointDir: string, 
     checkpointDir,
     resumeKey: 'k',
     rng: createRng(11),
-    logger,
+    logger: silentLogger,
     initHead: true,
-    ...(probe ? { probe } : {}),
-    ...(trunk ? { trunk } : {}),
+    ...extra,
   });
 }
 
@@ -127,7 +126,7 @@ describe('trainClassifier', () => {
     await run(first, settings({ epochs: 2 }), path.join(dir, 'resumed'));
     const lines: string[] = [];
     const second = classifier(99); // other init: the checkpoint must replace it
-    const rr = await run(second, settings({ epochs: 3 }), path.join(dir, 'resumed'), undefined, { ...silentLogger, info: (m: string) => lines.push(m) });
+    const rr = await run(second, settings({ epochs: 3 }), path.join(dir, 'resumed'), { logger: { ...silentLogger, info: (m: string) => lines.push(m) } });
     expect(lines.join('\n')).toMatch(/resuming after epoch 2/);
     expect(rr.history.map((h) => h.valLoss)).toEqual(rs.history.map((h) => h.valLoss));
     expect(weightsOf(second)).toEqual(weightsOf(straight));
@@ -165,7 +164,7 @@ describe('trainClassifier', () => {
       featureDim: 64,
       rng: createRng(5),
     });
-    const r = await run(model, settings({ mode: 'probe', epochs: 40, learningRate: 0.05 }), path.join(dir, 'probe'), probe);
+    const r = await run(model, settings({ mode: 'probe', epochs: 40, learningRate: 0.05 }), path.join(dir, 'probe'), { probe });
     for (const [name, values] of frozen) {
       const now = Array.from(model.weights.find((w) => w.originalName === name)!.read().dataSync());
       expect(now, name as string).toEqual(values);
@@ -203,7 +202,7 @@ describe('trainClassifier', () => {
     const before = new Map(model.weights.map((w) => [w.originalName, Array.from(w.read().dataSync())]));
     // One batch holds every training image: one step, whose loss is the mean over all of them.
     const s = settings({ mode: 'partial', epochs: 1, views: 1, batchSize: train.length });
-    const r = await run(model, s, path.join(dir, 'partial-cached'), undefined, silentLogger, trunk);
+    const r = await run(model, s, path.join(dir, 'partial-cached'), { trunk });
     const changed = model.weights.filter((w) => before.get(w.originalName)!.some((v, i) => v !== w.read().dataSync()[i])).map((w) => w.originalName);
     expect(changed.some((n) => n.startsWith('layer4_'))).toBe(true);
     expect(changed.some((n) => n.startsWith('head_'))).toBe(true);
@@ -239,24 +238,7 @@ describe('trainClassifier', () => {
     );
     if (ortMissing) return void console.warn(`skipped: ${ortMissing}`);
     const a = classifier();
-    const onnx = await trainClassifier(tf, {
-      spec,
-      classifier: a,
-      settings: settings({ epochs: 1 }),
-      preprocess,
-      normalization: IMAGENET_NORMALIZATION,
-      concurrency: 2,
-      train,
-      validation,
-      evaluation: { threshold: 0.5, beta: 2, eceBins: 15 },
-      checkpoint: DEFAULT_CHECKPOINT_RULE,
-      checkpointDir: path.join(dir, 'ft-onnx'),
-      resumeKey: 'k',
-      rng: createRng(11),
-      logger: silentLogger,
-      initHead: true,
-      inference: { request: 'onnx', threads: 1 },
-    });
+    const onnx = await run(a, settings({ epochs: 1 }), path.join(dir, 'ft-onnx'), { inference: { request: 'onnx', threads: 1 } });
     // The returned logits were computed on ONNX Runtime from the kept weights: TF.js on them agrees.
     const tfjs = await runOnImages(tf, a, validation.slice(), { preprocess, normalization: IMAGENET_NORMALIZATION, batchSize: 4, concurrency: 2, outputDim: 1 });
     onnx.validationLogits.forEach((v, i) => expect(Math.abs(v - tfjs[i]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(v))));
