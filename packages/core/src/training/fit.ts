@@ -24,7 +24,7 @@ import { deriveSeed } from '../util/rng.js';
 import { bceWithLogits, bceWithLogitsValue, type BceOptions } from './bce-loss.js';
 import { evaluateBinary, type BinaryEvaluation, type EvaluationOptions } from './binary-evaluation.js';
 import { describeRule, improves, type CheckpointRule, type CheckpointScore } from './checkpoint-rule.js';
-import { disposeSnapshot, restoreOptimizer, restoreWeights, saveModelFolder, snapshotModel, writeModelFolder, type ModelSnapshot } from './model-folder.js';
+import { disposeSnapshot, restoreOptimizer, restoreWeights, snapshotModel, writeModelFolder, type ModelSnapshot } from './model-folder.js';
 
 export interface TrainBatch {
   /** Model input, row-major, `shape` (e.g. [n, s, s, 3] images or [n, dim] features). */
@@ -308,25 +308,16 @@ export async function fit<B extends TrainBatch = TrainBatch>(tf: Tf, model: Laye
       history.push(record);
       const patienceStop = options.patience !== undefined && record.epoch - bestEpoch >= options.patience;
       const due = every <= 0 || record.epoch === options.epochs || patienceStop || (Date.now() - savedAt) / 1000 >= every;
+      // This epoch is held (and the best one, when it is this): written now when due, else later.
+      if (record.best) {
+        dropBest();
+        unsavedBest = await snapshotModel(tf, model);
+      }
+      dropLast();
+      unsavedLast = { snapshot: await snapshotModel(tf, model, optimizer), epoch: record.epoch, bestEpoch };
       if (due) {
-        // The live model is this epoch's: it supersedes whatever was held.
-        dropLast();
-        if (record.best) {
-          dropBest();
-          await saveModelFolder(tf, model, bestDir);
-        } else if (unsavedBest) {
-          await writeModelFolder(tf, model, bestDir, unsavedBest);
-          dropBest();
-        }
-        await saveModelFolder(tf, model, lastDir, optimizer, { [STATE_FILE]: stateAt(record.epoch, bestEpoch) });
+        await writeUnsaved();
         savedAt = Date.now();
-      } else {
-        if (record.best) {
-          dropBest();
-          unsavedBest = await snapshotModel(tf, model);
-        }
-        dropLast();
-        unsavedLast = { snapshot: await snapshotModel(tf, model, optimizer), epoch: record.epoch, bestEpoch };
       }
       options.onEpoch?.(record);
       const done = history.length - firstEpoch;
